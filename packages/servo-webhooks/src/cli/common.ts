@@ -1,0 +1,46 @@
+import { ExitError, UsageError, type CliContext, type EventDefinition, type Servo } from 'servo-core';
+import type { WebhookConfig, WebhooksConfig } from '../config.js';
+
+/** Output format chosen with the global `--output` option. */
+export function outputOf(ctx: CliContext): 'table' | 'json' {
+  return ctx.output;
+}
+
+/** Writes to the command's stdout. */
+export function write(ctx: CliContext, text: string): void {
+  ctx.stdout.write(text);
+}
+
+/** Every webhooks connector instance of the assembly, with its config. */
+export function webhookInstances(servo: Servo): { name: string; config: WebhooksConfig }[] {
+  return servo.connectors.filter((c) => c.type === 'webhooks').map((c) => ({ name: c.name, config: c.config as WebhooksConfig }));
+}
+
+/** Splits `after:measure` and finds the event, or explains what is valid. */
+export function parseEventRef(ref: string, events: ReadonlyMap<string, EventDefinition>): { preposition: 'before' | 'after'; event: EventDefinition } {
+  const m = /^(before|after):(.+)$/.exec(ref);
+  const choices = [...events.keys()].flatMap((e) => [`before:${e}`, `after:${e}`]);
+  if (!m) throw new UsageError(`"${ref}" is not an event reference: expected before:EVENT or after:EVENT, one of: ${choices.join(', ')}`);
+  const event = events.get(m[2]!);
+  if (!event) throw new UsageError(`unknown event "${m[2]}": expected one of: ${choices.join(', ')}`);
+  return { preposition: m[1] as 'before' | 'after', event };
+}
+
+/** A URL safe to print: credentials and query values hidden. */
+export function displayUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    for (const k of [...u.searchParams.keys()]) u.searchParams.set(k, '***');
+    return u.toString();
+  } catch {
+    return url;
+  }
+}
+
+/** Events and channels of a webhook, as printed. */
+export function subscriptionsOf(w: WebhookConfig): string[] {
+  return [...w.events.map((e) => `${e.preposition}:${e.event}`), ...w.channels.map((c) => `channel:${c}`)];
+}
+
+export { ExitError };

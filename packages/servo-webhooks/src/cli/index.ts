@@ -1,0 +1,31 @@
+/**
+ * `servo webhooks list | schema | trigger`: the seed's three commands.
+ * Loaded only when `servo webhooks ...` runs.
+ * @module
+ */
+import type { Command } from 'commander';
+import type { CliContext } from 'servo-core';
+
+/** Mounts the sub-commands under `servo webhooks`. */
+export function register(group: Command, ctx: CliContext): void {
+  group
+    .command('list')
+    .description('list webhooks: name, events or channels, URL, failure policy, retries, timeout (never the secret)')
+    .option('--stats', 'add pending and dead-letter counts from the delivery store')
+    .action(async (opts: { stats?: boolean }) => (await import('./list.js')).list(ctx, opts));
+  group
+    .command('schema')
+    .argument('<event>', 'before:EVENT or after:EVENT')
+    .description('print the Content-Type and the JSON Schema of the request body for an event')
+    .action(async (event: string) => (await import('./schema.js')).schema(ctx, event));
+  group
+    .command('trigger')
+    .argument('<event>', 'before:EVENT, after:EVENT or ping')
+    .argument('[target]', 'a webhook name or a URL (default: every webhook configured for the event)')
+    .option('--data <file>', 'send this file as the body, byte for byte, instead of a representative one')
+    .option('--secret-env <var>', 'for a URL that is not configured: the environment variable holding the secret', 'WEBHOOK_SECRET')
+    .description('send a real signed request and print status, latency and answer; exit 1 unless every answer is 2xx')
+    .action(async (event: string, target: string | undefined, opts: { data?: string; secretEnv: string }) =>
+      (await import('./trigger.js')).trigger(ctx, event, target, opts),
+    );
+}

@@ -1,0 +1,168 @@
+import { readFileSync } from 'node:fs';
+import { ExitError, UsageError, formatJson, type CliContext, type EventDefinition } from 'servo-core';
+import { DEFAULTS, type WebhookConfig } from '../config.js';
+import { newMessageId } from '../delivery/id.js';
+import type { SendOutcome } from '../delivery/types.js';
+import { decide } from '../gate.js';
+import { buildBody } from '../payload/body.js';
+import { EVENT_CONTENT_TYPE } from '../payload/content-type.js';
+import { USER_AGENT } from '../version.js';
+import { displayUrl, outputOf, parseEventRef, webhookInstances, write } from './common.js';
+import { exampleFor } from './examples.js';
+import { knownEvents } from './schema.js';
+
+interface TriggerOptions {
+  data?: string;
+  secretEnv: string;
+}
+
+/**
+ * `servo webhooks trigger EVENT [NAME|URL]`: one real, signed request per
+ * target (no retries, so what you see is what the receiver answered).
+ */
+export async function trigger(ctx: CliContext, ref: string, target: string | undefined, opts: TriggerOptions): Promise<void> {
+  const events = await knownEvents(ctx);
+  const parsed = ref === 'ping' ? undefined : parseEventRef(ref, events);
+  const { servoName, targets } = await resolveTargets(ctx, ref, target, opts);
+  const data = opts.data ? readData(opts.data) : undefined;
+  const { DeliveryEngine } = await import('../delivery/engine.js');
+  const engine = new DeliveryEngine({
+    endpoints: targets.map((w) => ({ name: w.name, url: w.url, secret: w.secret, headers: { ...w.headers }, retry: false, timeoutMs: w.timeoutMs })),
+    userAgent: USER_AGENT,
+  });
+  const reports: Record<string, unknown>[] = [];
+  try {
+    const outcomes = await Promise.all(
+      targets.map(async (w) => {
+        const { id, body } = data ?? representative(servoName, w, ref, parsed?.event, parsed?.preposition);
+        const outcome = await engine.send({ webhook: w.name, event: ref, body, contentType: EVENT_CONTENT_TYPE, id }, { deadlineMs: w.timeoutMs });
+        return { w, id, outcome };
+      }),
+    );
+    for (const { w, id, outcome } of outcomes) reports.push(report(w, id, ref, outcome, parsed?.preposition === 'before'));
+  } finally {
+    await engine.close();
+  }
+  if (outputOf(ctx) === 'json') write(ctx, formatJson(reports));
+  else for (const r of reports) write(ctx, render(r));
+  const failed = reports.filter((r) => !r.ok).length;
+  if (failed) throw new ExitError(1, `servo: ${failed} of ${reports.length} webhook request${reports.length === 1 ? '' : 's'} did not get a 2xx answer`);
+}
+
+async function resolveTargets(
+  ctx: CliContext,
+  ref: string,
+  target: string | undefined,
+  opts: TriggerOptions,
+): Promise<{ servoName: string; targets: WebhookConfig[] }> {
+  const servo = await ctx.loadServo().catch((err: unknown) => {
+    if (target && /^https?:\/\//.test(target)) return undefined; // an ad-hoc URL needs no servo.yaml
+    throw err;
+  });
+  const servoName = servo?.name ?? 'servo';
+  const all = servo ? webhookInstances(servo).flatMap((i) => i.config.webhooks) : [];
+  const found = (targets: WebhookConfig[]) => ({ servoName, targets });
+  if (target && /^https?:\/\//.test(target)) {
+    const configured = all.find((w) => w.url === target);
+    if (configured) return found([configured]);
+    const secret = process.env[opts.secretEnv];
+    if (!secret) throw new UsageError(`${target} is not a configured webhook: put its secret in $${opts.secretEnv} (or name the variable with --secret-env)`);
+    return found([adHoc(target, secret)]);
+  }
+  if (target) {
+    const w = all.find((x) => x.name === target);
+    if (!w) throw new UsageError(`no webhook named "${target}"; configured: ${all.map((x) => x.name).join(', ') || 'none'}`);
+    return found([w]);
+  }
+  const matching = ref === 'ping' ? all : all.filter((w) => w.events.some((e) => `${e.preposition}:${e.event}` === ref));
+  if (matching.length === 0) throw new UsageError(`no webhook is configured for ${ref}; name one (NAME or URL) to send it anyway`);
+  return found(matching);
+}
+
+function adHoc(url: string, secret: string): WebhookConfig {
+  return {
+    name: 'ad-hoc',
+    events: [],
+    channels: [],
+    url,
+    secret,
+    headers: {},
+    retry: false,
+    timeoutMs: 10_000,
+    failurePolicy: DEFAULTS.failure_policy,
+    deadlineMs: 30_000,
+  };
+}
+
+function representative(
+  servoName: string,
+  w: WebhookConfig,
+  ref: string,
+  event: EventDefinition | undefined,
+  preposition: 'before' | 'after' | undefined,
+): { id: string; body: Uint8Array } {
+  const id = newMessageId(Date.now());
+  const example = event ? exampleFor(event) : { params: {}, result: null };
+  const body = buildBody({
+    id,
+    event: ref,
+    createdAt: new Date(),
+    servo: servoName,
+    webhook: w.name,
+    params: example.params,
+    ...(preposition === 'after' ? { results: [{ connector: 'example', value: example.result }] } : {}),
+  });
+  return { id, body };
+}
+
+function readData(file: string): { id: string; body: Uint8Array } {
+  let body: Buffer;
+  try {
+    body = readFileSync(file);
+  } catch (err) {
+    throw new UsageError(`cannot read --data ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  let id: unknown;
+  try {
+    id = (JSON.parse(body.toString('utf8')) as { id?: unknown }).id;
+  } catch {
+    throw new UsageError(`--data ${file} is not valid JSON; the body must be a JSON document`);
+  }
+  return { id: typeof id === 'string' && id ? id : newMessageId(Date.now()), body };
+}
+
+function report(w: WebhookConfig, id: string, ref: string, outcome: SendOutcome, gate: boolean): Record<string, unknown> {
+  const r = outcome.response;
+  const text = r ? Buffer.from(r.body).toString('utf8') : undefined;
+  const out: Record<string, unknown> = {
+    webhook: w.name,
+    url: displayUrl(w.url),
+    event: ref,
+    id,
+    ok: outcome.ok && r !== undefined && r.status >= 200 && r.status < 300,
+    status: r?.status ?? null,
+    latency_ms: r ? Math.round(r.durationMs * 10) / 10 : null,
+    content_type: r?.headers['content-type'] ?? null,
+    body: text ?? null,
+    truncated: r?.truncated ?? false,
+    error: outcome.ok ? null : outcome.error.message,
+  };
+  if (gate) {
+    const d = decide(w, outcome);
+    out.would_cancel = d.action === 'cancel';
+    out.reason = d.action === 'cancel' ? d.reason : null;
+  }
+  return out;
+}
+
+function render(r: Record<string, unknown>): string {
+  const lines = [`POST ${r.url} (webhook ${r.webhook}) ${r.event} id=${r.id}`];
+  if (r.status !== null) lines.push(`  <- ${r.status} in ${r.latency_ms} ms${r.content_type ? ` (${r.content_type})` : ''}`);
+  if (r.error) lines.push(`  error: ${r.error}`);
+  if (typeof r.body === 'string' && r.body.length) {
+    const shown = r.body.length > 2000 ? `${r.body.slice(0, 2000)}... (${r.body.length} bytes)` : r.body;
+    lines.push(...shown.split('\n').map((l) => `  | ${l}`));
+  }
+  if ('would_cancel' in r) lines.push(r.would_cancel ? `  would cancel the event: ${r.reason}` : '  would let the event proceed');
+  return lines.join('\n') + '\n';
+}

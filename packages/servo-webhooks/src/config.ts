@@ -1,0 +1,269 @@
+import { z } from 'zod';
+import { model } from 'servo-core';
+
+/**
+ * Configuration of the webhooks connector.
+ *
+ * The section is either the seed's plain list of webhooks, or a mapping that
+ * adds connector-level delivery settings beside the list:
+ *
+ * ```yaml
+ * webhooks:                     # plain list, as in the original
+ *   - url: https://example.com/hook
+ *     secret: ${HOOK_SECRET}
+ *     events: after:measure
+ *
+ * webhooks:                     # with delivery settings
+ *   store: sqlite:./webhooks.db
+ *   drain_timeout: 30s
+ *   webhooks:
+ *     - url: https://example.com/hook
+ *       ...
+ * ```
+ * @module
+ */
+
+/** Headers a webhook may not set: the connector owns them. */
+export const RESERVED_HEADERS: readonly string[] = [
+  'content-type',
+  'content-length',
+  'host',
+  'user-agent',
+  'transfer-encoding',
+  'connection',
+  'x-servo-event',
+  'x-servo-delivery',
+  'x-servo-signature',
+  'webhook-id',
+  'webhook-timestamp',
+  'webhook-signature',
+];
+
+const NAME = /^[A-Za-z0-9_\-./]{1,128}$/;
+const CHANNEL_SELECTOR = z.string().min(1, 'a channel selector cannot be empty');
+
+/** `before:measure` split into its parts. */
+export interface EventSubscription {
+  readonly preposition: 'before' | 'after';
+  readonly event: string;
+}
+
+/** One webhook, normalised. */
+export interface WebhookConfig {
+  readonly name: string;
+  readonly description?: string | undefined;
+  /** Events it fires for (`before:X` / `after:X`). */
+  readonly events: readonly EventSubscription[];
+  /** Pub/sub channel selectors whose messages it POSTs. */
+  readonly channels: readonly string[];
+  /** Channel that 2xx response bodies are published to. */
+  readonly responseChannel?: string | undefined;
+  readonly url: string;
+  readonly secret: string;
+  readonly headers: Readonly<Record<string, string>>;
+  /** Retries, or `false` for a single attempt. */
+  readonly retry: { readonly maxTries: number; readonly maxTimeMs: number } | false;
+  /** Bound of one attempt. */
+  readonly timeoutMs: number;
+  /** Before-webhooks: what happens when the webhook cannot answer. */
+  readonly failurePolicy: 'ignore' | 'fail';
+  /** Before-webhooks: the longest an event waits for this webhook, retries included. */
+  readonly deadlineMs: number;
+}
+
+/** Connector-level delivery settings. */
+export interface DeliverySettings {
+  /** `memory`, or `sqlite:PATH` for durable, resumable deliveries. */
+  readonly store: { readonly kind: 'memory' } | { readonly kind: 'sqlite'; readonly path: string };
+  readonly maxQueue: number;
+  readonly drainTimeoutMs: number;
+  readonly concurrency: number;
+  readonly breaker: { readonly failures: number; readonly cooldownMs: number };
+  readonly retryFloorMs: number;
+  readonly http2: boolean;
+  readonly caFile?: string | undefined;
+  readonly bodyCap: number;
+}
+
+/** The whole section, normalised. */
+export interface WebhooksConfig {
+  readonly webhooks: readonly WebhookConfig[];
+  readonly settings: DeliverySettings;
+}
+
+/** Defaults, documented in the README and written by `servo generate --defaults webhooks`. */
+export const DEFAULTS = {
+  backoff: { max_tries: 3, max_time: '5m' },
+  timeout: '10s',
+  failure_policy: 'ignore',
+  deadline: '30s',
+  store: 'memory',
+  max_queue: 10_000,
+  drain_timeout: '10s',
+  concurrency: 8,
+  breaker: { failures: 5, cooldown: '30s' },
+  retry_floor: '5s',
+  http2: false,
+  body_cap: 65_536,
+} as const;
+
+function webhookSchema(events: readonly string[]) {
+  const choices = events.flatMap((e) => [`before:${e}`, `after:${e}`]);
+  const eventRef = z.string().refine((v) => choices.includes(v), {
+    error: (issue) => {
+      const v = String(issue.input);
+      const m = /^(\w+):(.*)$/.exec(v);
+      const why =
+        m && m[1] === 'on'
+          ? '`on:` is not supported: webhooks fire before or after an event'
+          : m && !['before', 'after'].includes(m[1]!.toLowerCase())
+            ? `unknown preposition "${m[1]}"`
+            : m && choices.includes(v.toLowerCase())
+              ? `wrong case, write "${v.toLowerCase()}"`
+              : m
+                ? `unknown event "${m[2]}"`
+                : 'expected the form (before|after):EVENT';
+      return `${why}; expected one of: ${choices.join(', ')}`;
+    },
+  });
+  const header = z.strictObject({ name: z.string().min(1), value: z.string() });
+  return z
+    .strictObject({
+      name: z.string().regex(NAME, 'names are 1-128 letters, digits, "-", "_", "/", "."').optional(),
+      description: z.string().optional(),
+      events: z.union([eventRef, z.array(eventRef)]).optional(),
+      channels: z.union([CHANNEL_SELECTOR, z.array(CHANNEL_SELECTOR)]).optional(),
+      response_channel: z.string().min(1).optional(),
+      url: z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' }),
+      secret: z.string({ error: 'a secret is required to sign requests (use ${ENV_VAR} to keep it out of the file)' }).min(1, 'the secret cannot be empty'),
+      headers: z.union([z.record(z.string(), z.string()), z.array(header)]).optional(),
+      backoff: z
+        .union([
+          z.literal(false),
+          z.strictObject({
+            max_tries: z.int().min(1, 'max_tries counts the first attempt: at least 1').max(100).default(DEFAULTS.backoff.max_tries),
+            max_time: model.DurationMs.prefault(DEFAULTS.backoff.max_time),
+          }),
+        ])
+        .optional(),
+      timeout: model.DurationMs.prefault(DEFAULTS.timeout),
+      failure_policy: z.enum(['ignore', 'fail']).default(DEFAULTS.failure_policy),
+      deadline: model.DurationMs.prefault(DEFAULTS.deadline),
+    })
+    .superRefine((w, ctx) => {
+      if (!w.events && !w.channels) {
+        ctx.addIssue({ code: 'custom', message: 'a webhook needs `events` (e.g. after:measure) or `channels`', path: [] });
+      }
+      if (w.headers) {
+        const names = Array.isArray(w.headers) ? w.headers.map((h) => h.name) : Object.keys(w.headers);
+        names.forEach((n, i) => {
+          if (RESERVED_HEADERS.includes(n.toLowerCase())) {
+            ctx.addIssue({
+              code: 'custom',
+              message: `header "${n}" is set by the connector and cannot be replaced`,
+              path: Array.isArray(w.headers) ? ['headers', i, 'name'] : ['headers', n],
+            });
+          }
+        });
+      }
+    });
+}
+
+function settingsShape() {
+  return {
+    store: z
+      .string()
+      .regex(/^(memory|sqlite:.+)$/, 'expected "memory" or "sqlite:PATH" (e.g. sqlite:./webhooks.db)')
+      .default(DEFAULTS.store),
+    max_queue: z.int().min(1).default(DEFAULTS.max_queue),
+    drain_timeout: model.DurationMs.prefault(DEFAULTS.drain_timeout),
+    concurrency: z.int().min(1).max(1024).default(DEFAULTS.concurrency),
+    breaker: z
+      .strictObject({
+        failures: z.int().min(1).default(DEFAULTS.breaker.failures),
+        cooldown: model.DurationMs.prefault(DEFAULTS.breaker.cooldown),
+      })
+      .prefault({}),
+    retry_floor: model.DurationMs.prefault(DEFAULTS.retry_floor),
+    http2: z.boolean().default(DEFAULTS.http2),
+    ca_file: z.string().min(1).optional(),
+    body_cap: z.int().min(1024).default(DEFAULTS.body_cap),
+  };
+}
+
+/**
+ * The zod schema of the section, for the assembly's events. Validates either
+ * form and normalises to {@link WebhooksConfig}.
+ */
+export function configSchema(ctx: { events: readonly string[] }): z.ZodType<WebhooksConfig> {
+  const list = z.array(webhookSchema(ctx.events));
+  const full = z.strictObject({ ...settingsShape(), webhooks: list.default([]) });
+  return z
+    .unknown()
+    .transform((input, zctx) => {
+      const target = Array.isArray(input) ? list : full;
+      const r = (target as z.ZodType).safeParse(input ?? []);
+      if (!r.success) {
+        for (const issue of r.error.issues) zctx.addIssue({ ...(issue as any), path: issue.path });
+        return z.NEVER;
+      }
+      const raw = Array.isArray(input) ? { ...full.parse({}), webhooks: r.data } : r.data;
+      return normalise(raw as z.output<typeof full>, zctx, Array.isArray(input));
+    })
+    .meta({
+      description: 'A list of webhooks, or a mapping of delivery settings with the list under `webhooks`',
+      anyOf: [z.toJSONSchema(list, { io: 'input', unrepresentable: 'any' }), z.toJSONSchema(full, { io: 'input', unrepresentable: 'any' })],
+    } as any) as unknown as z.ZodType<WebhooksConfig>;
+}
+
+function normalise(raw: any, zctx: z.RefinementCtx, isList: boolean): WebhooksConfig {
+  const seen = new Map<string, number>();
+  const webhooks: WebhookConfig[] = raw.webhooks.map((w: any, i: number): WebhookConfig => {
+    const name = w.name ?? `webhook_${i + 1}`;
+    if (w.name !== undefined) {
+      if (seen.has(name)) {
+        zctx.addIssue({ code: 'custom', message: `duplicate webhook name "${name}" (also used by entry ${seen.get(name)! + 1})`, path: isList ? [i, 'name'] : ['webhooks', i, 'name'] });
+      }
+      seen.set(name, i);
+    }
+    const events = w.events === undefined ? [] : Array.isArray(w.events) ? w.events : [w.events];
+    const headers: Record<string, string> = Array.isArray(w.headers)
+      ? Object.fromEntries(w.headers.map((h: { name: string; value: string }) => [h.name, h.value]))
+      : { ...(w.headers ?? {}) };
+    return {
+      name,
+      description: w.description,
+      events: [...new Set<string>(events)].map((e) => {
+        const [preposition, event] = e.split(':') as ['before' | 'after', string];
+        return { preposition, event };
+      }),
+      channels: w.channels === undefined ? [] : Array.isArray(w.channels) ? w.channels : [w.channels],
+      responseChannel: w.response_channel,
+      url: w.url,
+      secret: w.secret,
+      headers,
+      retry:
+        w.backoff === false
+          ? false
+          : { maxTries: w.backoff?.max_tries ?? DEFAULTS.backoff.max_tries, maxTimeMs: w.backoff?.max_time ?? 300_000 },
+      timeoutMs: w.timeout,
+      failurePolicy: w.failure_policy,
+      deadlineMs: w.deadline,
+    };
+  });
+  const store = raw.store === 'memory' ? ({ kind: 'memory' } as const) : ({ kind: 'sqlite', path: String(raw.store).slice('sqlite:'.length) } as const);
+  return {
+    webhooks,
+    settings: {
+      store,
+      maxQueue: raw.max_queue,
+      drainTimeoutMs: raw.drain_timeout,
+      concurrency: raw.concurrency,
+      breaker: { failures: raw.breaker.failures, cooldownMs: raw.breaker.cooldown },
+      retryFloorMs: raw.retry_floor,
+      http2: raw.http2,
+      caFile: raw.ca_file,
+      bodyCap: raw.body_cap,
+    },
+  };
+}

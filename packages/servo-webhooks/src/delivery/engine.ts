@@ -1,0 +1,789 @@
+/**
+ * The delivery engine: queued, retried, signed POSTs to configured endpoints.
+ *
+ * Composition: {@link Transport} sends one POST; `retry.ts` classifies the
+ * answer and computes the next wait; {@link EndpointQueue} holds each
+ * endpoint's deliveries with its own concurrency; {@link CircuitBreaker}
+ * pauses an endpoint that keeps failing; a {@link DeliveryStore} keeps
+ * pending deliveries (in memory, or in SQLite across restarts).
+ * @module
+ */
+
+import {
+  CircuitOpenError,
+  DeadlineExceededError,
+  EndpointDisabledError,
+  EngineClosedError,
+  UnknownEndpointError,
+  WebhookAbortedError,
+  WebhookGoneError,
+  WebhookHttpError,
+  WebhookRedirectError,
+  WebhookErrorCodes,
+} from '../errors.js';
+import { signRequest } from '../signing.js';
+import { CircuitBreaker, DEFAULT_BREAKER, type BreakerOptions, type CircuitState } from './breaker.js';
+import { newMessageId } from './id.js';
+import { MemoryStore } from './memory-store.js';
+import { EndpointQueue } from './queue.js';
+import { DEFAULT_BACKOFF, classifyStatus, nextRetryDelay, parseRetryAfter, type BackoffOptions, type FailureHint } from './retry.js';
+import { Transport, toTarget, type Target } from './transport.js';
+import type {
+  Attempt,
+  AttemptOutcome,
+  Clock,
+  DeadDelivery,
+  Delivery,
+  DeliveryInput,
+  DeliveryLogger,
+  DeliveryStore,
+  DrainSummary,
+  EndpointStats,
+  SendOutcome,
+  WebhookEndpoint,
+  WebhookResponse,
+} from './types.js';
+
+/** Options of {@link DeliveryEngine}. */
+export interface DeliveryEngineOptions {
+  /** The receivers (validated config). */
+  endpoints: WebhookEndpoint[];
+  /** Where pending deliveries live; default a {@link MemoryStore}. The engine closes it in `close()`. */
+  store?: DeliveryStore;
+  /** `user-agent` header of every request. */
+  userAgent: string;
+  /** Deliveries held in memory per endpoint; default 10,000. Past it a memory store drops the oldest; a persistent store keeps the rest on disk. */
+  maxQueue?: number;
+  /** Concurrent attempts per endpoint; default 8. */
+  concurrency?: number;
+  /** Default time `drain()` waits; default 10 s. */
+  drainTimeoutMs?: number;
+  /** Circuit breaker: consecutive failures that open it (default 5) and cooldown before a probe (default 30 s). */
+  breaker?: Partial<BreakerOptions>;
+  /** Minimum wait before retrying after a 429 or a timeout; default 5 s (clamped to the time left). */
+  retryFloorMs?: number;
+  /** Exponential backoff (full jitter) between retries; default 1 s doubling up to 5 min. */
+  backoff?: Partial<BackoffOptions>;
+  /** Bytes of response body kept; default 64 KiB. */
+  bodyCap?: number;
+  /** Negotiate HTTP/2 with TLS receivers that offer it; default false. */
+  http2?: boolean;
+  /** Path of a PEM file of extra trusted CA certificates. */
+  ca?: string;
+  /** Where attempt lines and engine events go; default silent. */
+  logger?: DeliveryLogger;
+  /** Time source (tests inject a fake one); default `Date.now` and unref'd timers. */
+  clock?: Clock;
+  /** Random source in [0, 1) for backoff jitter; default `Math.random`. */
+  random?: () => number;
+  /** Called with the record of every attempt (after it is logged). */
+  onAttempt?: (attempt: Attempt) => void;
+  /** Called with the receiver's 2xx answer to a queued delivery (`send()` returns its answer instead). */
+  onResponse?: (delivery: Delivery, response: WebhookResponse) => void;
+}
+
+/** Headers the engine sets itself; an endpoint's extra headers cannot override them. */
+const RESERVED_HEADERS = new Set([
+  'content-type',
+  'content-length',
+  'transfer-encoding',
+  'host',
+  'connection',
+  'x-servo-event',
+  'x-servo-delivery',
+  'x-servo-signature',
+  'webhook-id',
+  'webhook-timestamp',
+  'webhook-signature',
+]);
+
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+const silent: DeliveryLogger = { debug() {}, info() {}, warn() {}, error() {} };
+
+function realTimer(fn: () => void, ms: number): () => void {
+  const t = setTimeout(fn, Math.min(Math.max(0, ms), MAX_TIMER_MS));
+  t.unref();
+  return () => clearTimeout(t);
+}
+
+interface Counters {
+  delivered: number;
+  retried: number;
+  failed: number;
+  dropped: number;
+  dead: number;
+}
+
+/** Everything the engine keeps per endpoint. */
+interface EndpointState {
+  readonly ep: WebhookEndpoint;
+  readonly target: Target;
+  readonly extraHeaders: Record<string, string>;
+  readonly queue: EndpointQueue;
+  readonly breaker: CircuitBreaker;
+  readonly counters: Counters;
+  disabled: boolean;
+  /** Persistent store only: pending rows beyond `cursor` may exist on disk but not in memory. */
+  overflow: boolean;
+  /** Highest store sequence number held in memory. */
+  cursor: number;
+  pumpQueued: boolean;
+  wakeAt: number;
+  cancelWake: (() => void) | undefined;
+}
+
+/** What one attempt produced, before the retry decision. */
+interface AttemptResult {
+  startedAt: number;
+  durationMs: number;
+  response?: WebhookResponse;
+  error?: Error;
+  /** Classification of the answer; `aborted` means no verdict (shutdown or caller abort). */
+  kind: AttemptOutcome | 'aborted';
+  hint: FailureHint;
+}
+
+function errorText(err: Error): string {
+  const code = (err as { code?: unknown }).code;
+  return `${typeof code === 'string' ? code : err.name}: ${err.message}`;
+}
+
+/**
+ * Sends signed webhook POSTs reliably: per-endpoint queues and concurrency,
+ * retries with backoff, a circuit breaker, 410 handling, a bounded memory
+ * queue and an optional persistent store.
+ * @example
+ * const engine = new DeliveryEngine({ endpoints, userAgent: 'servo-webhooks/0.1', logger });
+ * engine.start();
+ * engine.enqueue({ webhook: 'audit', event: 'after:measure', body, contentType: 'application/json' });
+ * await engine.drain();
+ * await engine.close();
+ */
+export class DeliveryEngine {
+  private readonly endpoints = new Map<string, EndpointState>();
+  private readonly store: DeliveryStore;
+  private readonly transport: Transport;
+  private readonly logger: DeliveryLogger;
+  private readonly clock: Clock;
+  private readonly setTimer: (fn: () => void, ms: number) => () => void;
+  private readonly random: () => number;
+  private readonly userAgent: string;
+  private readonly maxQueue: number;
+  private readonly concurrency: number;
+  private readonly drainTimeoutMs: number;
+  private readonly floorMs: number;
+  private readonly backoff: BackoffOptions;
+  private readonly breakerOptions: BreakerOptions;
+  private readonly onAttempt: ((a: Attempt) => void) | undefined;
+  private readonly onResponse: ((d: Delivery, r: WebhookResponse) => void) | undefined;
+  /** Aborts every in-flight attempt (drain timeout, close). */
+  private readonly stop = new AbortController();
+  private state: 'idle' | 'running' | 'draining' | 'drained' | 'closed' = 'idle';
+  private drainPromise: Promise<DrainSummary> | undefined;
+  private drainCheck: (() => void) | undefined;
+  private finishDrain: (() => void) | undefined;
+
+  constructor(options: DeliveryEngineOptions) {
+    this.logger = options.logger ?? silent;
+    this.clock = options.clock ?? { now: Date.now };
+    this.setTimer = options.clock?.setTimer ? options.clock.setTimer.bind(options.clock) : realTimer;
+    this.random = options.random ?? Math.random;
+    this.userAgent = options.userAgent;
+    this.maxQueue = Math.max(1, options.maxQueue ?? 10_000);
+    this.concurrency = Math.max(1, options.concurrency ?? 8);
+    this.drainTimeoutMs = options.drainTimeoutMs ?? 10_000;
+    this.floorMs = options.retryFloorMs ?? 5_000;
+    this.backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
+    this.breakerOptions = { ...DEFAULT_BREAKER, ...options.breaker };
+    this.onAttempt = options.onAttempt;
+    this.onResponse = options.onResponse;
+    this.store = options.store ?? new MemoryStore();
+    const transportOptions: ConstructorParameters<typeof Transport>[0] = {};
+    if (options.http2 !== undefined) transportOptions.http2 = options.http2;
+    if (options.ca !== undefined) transportOptions.ca = options.ca;
+    if (options.bodyCap !== undefined) transportOptions.bodyCap = options.bodyCap;
+    this.transport = new Transport(transportOptions);
+    for (const ep of options.endpoints) this.endpoints.set(ep.name, this.initEndpoint(ep));
+  }
+
+  private initEndpoint(ep: WebhookEndpoint): EndpointState {
+    const extraHeaders: Record<string, string> = {};
+    for (const [k, v] of Object.entries(ep.headers)) {
+      const key = k.toLowerCase();
+      if (RESERVED_HEADERS.has(key)) this.logger.warn({ webhook: ep.name, header: key }, 'webhook header ignored: set by the engine');
+      else extraHeaders[key] = v;
+    }
+    return {
+      ep,
+      target: toTarget(ep.url),
+      extraHeaders,
+      queue: new EndpointQueue(),
+      breaker: new CircuitBreaker(this.breakerOptions),
+      counters: { delivered: 0, retried: 0, failed: 0, dropped: 0, dead: 0 },
+      disabled: false,
+      overflow: false,
+      cursor: 0,
+      pumpQueued: false,
+      wakeAt: Infinity,
+      cancelWake: undefined,
+    };
+  }
+
+  private endpoint(name: string): EndpointState {
+    const st = this.endpoints.get(name);
+    if (!st) throw new UnknownEndpointError(name, [...this.endpoints.keys()]);
+    return st;
+  }
+
+  /**
+   * Starts delivering: with a persistent store, resumes the pending
+   * deliveries left by a previous run. Idempotent; `enqueue` calls it.
+   */
+  start(): void {
+    if (this.state !== 'idle') return;
+    this.state = 'running';
+    if (!this.store.persistent) return;
+    const counts = this.store.counts();
+    let resumed = 0;
+    for (const st of this.endpoints.values()) {
+      st.overflow = true;
+      this.pageIn(st);
+      resumed += counts[st.ep.name]?.pending ?? 0;
+      this.schedulePump(st);
+    }
+    const orphans = Object.entries(counts).filter(([name, c]) => !this.endpoints.has(name) && c.pending > 0);
+    for (const [name, c] of orphans) {
+      this.logger.warn({ webhook: name, pending: c.pending }, 'webhook store holds deliveries for an endpoint that is not configured; left in the store');
+    }
+    if (resumed > 0) this.logger.info({ pending: resumed }, 'webhook deliveries resumed from the store');
+  }
+
+  /**
+   * Queues a delivery and returns at once (never waits on the network). With a
+   * persistent store the delivery is committed before this returns. An `id`
+   * already queued for the endpoint returns the queued delivery.
+   * @throws {@link UnknownEndpointError}, {@link EngineClosedError}
+   */
+  enqueue(input: DeliveryInput): Delivery {
+    if (this.state === 'idle') this.start();
+    if (this.state !== 'running') throw new EngineClosedError(this.state === 'closed' ? 'closed' : 'draining');
+    const st = this.endpoint(input.webhook);
+    const now = this.clock.now();
+    if (input.id !== undefined && st.queue.has(input.id)) {
+      return st.queue.get(input.id)!;
+    }
+    const d = this.newDelivery(input, now);
+    const seq = this.store.add(d);
+    if (this.store.persistent) {
+      if (!st.overflow && st.queue.size < this.maxQueue) {
+        st.queue.add(d, now);
+        st.cursor = seq;
+      } else {
+        st.overflow = true; // stays on disk; paged in when the queue has room
+      }
+    } else {
+      st.queue.add(d, now);
+      while (st.queue.size > this.maxQueue) {
+        const old = st.queue.dropOldest();
+        if (!old) break;
+        this.store.remove(old.id);
+        st.counters.dropped++;
+        this.logger.warn(
+          { webhook: st.ep.name, event: old.event, id: old.id, max_queue: this.maxQueue, dropped: st.counters.dropped },
+          'webhook delivery dropped: queue full',
+        );
+      }
+    }
+    this.schedulePump(st);
+    return d;
+  }
+
+  private newDelivery(input: DeliveryInput, now: number): Delivery {
+    return {
+      id: input.id ?? newMessageId(now),
+      webhook: input.webhook,
+      event: input.event,
+      body: input.body,
+      contentType: input.contentType,
+      createdAt: now,
+      attempts: 0,
+      nextAttemptAt: now,
+    };
+  }
+
+  /** Loads pending rows beyond the cursor from a persistent store, up to the queue bound. */
+  private pageIn(st: EndpointState): void {
+    if (!st.overflow) return;
+    const room = this.maxQueue - st.queue.size;
+    if (room <= 0) return;
+    const rows = this.store.pending({ webhook: st.ep.name, after: st.cursor, limit: room });
+    const now = this.clock.now();
+    for (const row of rows) {
+      st.queue.add(row.delivery, now);
+      st.cursor = row.seq;
+    }
+    if (rows.length < room) st.overflow = false;
+  }
+
+  private schedulePump(st: EndpointState): void {
+    if (st.pumpQueued) return;
+    st.pumpQueued = true;
+    queueMicrotask(() => {
+      st.pumpQueued = false;
+      this.pump(st);
+    });
+  }
+
+  /** Starts as many attempts as the endpoint's concurrency, breaker and state allow. */
+  private pump(st: EndpointState): void {
+    if ((this.state !== 'running' && this.state !== 'draining') || st.disabled) return;
+    const now = this.clock.now();
+    while (st.queue.inFlight < this.concurrency && st.queue.hasReady(now)) {
+      if (!st.breaker.tryAcquire(now)) {
+        // Open: wake when a probe is allowed. Half-open with a probe in flight: its end pumps.
+        if (st.breaker.state(now) === 'open') this.wake(st, st.breaker.reopensAt(now));
+        return;
+      }
+      void this.deliver(st, st.queue.take(now)!);
+    }
+    if (st.queue.inFlight < this.concurrency) {
+      const due = st.queue.nextDueAt();
+      if (due !== Infinity) this.wake(st, due);
+    }
+  }
+
+  /** Arms the endpoint's single timer for `at` (unless it already fires earlier). */
+  private wake(st: EndpointState, at: number): void {
+    if (st.cancelWake && st.wakeAt <= at) return;
+    st.cancelWake?.();
+    st.wakeAt = at;
+    st.cancelWake = this.setTimer(() => {
+      st.cancelWake = undefined;
+      st.wakeAt = Infinity;
+      this.pump(st);
+      this.drainCheck?.();
+    }, at - this.clock.now());
+  }
+
+  private headersFor(st: EndpointState, d: Delivery, nowMs: number): Record<string, string> {
+    return {
+      'content-type': d.contentType,
+      'user-agent': this.userAgent,
+      'x-servo-event': d.event,
+      'x-servo-delivery': d.id,
+      ...signRequest(st.ep.secret, d.id, d.body, Math.floor(nowMs / 1000)),
+      ...st.extraHeaders,
+    };
+  }
+
+  /** One signed POST (fresh timestamp), classified. Never throws. */
+  private async attemptOnce(st: EndpointState, d: Delivery, timeoutMs: number, signal: AbortSignal): Promise<AttemptResult> {
+    const startedAt = this.clock.now();
+    const t0 = performance.now();
+    const name = st.ep.name;
+    try {
+      const response = await this.transport.post({
+        target: st.target,
+        headers: this.headersFor(st, d, startedAt),
+        body: d.body,
+        timeoutMs,
+        webhook: name,
+        signal,
+      });
+      const durationMs = performance.now() - t0;
+      const kind = classifyStatus(response.status);
+      const result: AttemptResult = { startedAt, durationMs, response, kind, hint: { slowDown: response.status === 429 } };
+      if (kind === 'retry') {
+        const ra = parseRetryAfter(response.headers['retry-after'], this.clock.now());
+        if (ra !== undefined) result.hint.retryAfterMs = ra;
+      }
+      if (kind === 'gone') result.error = new WebhookGoneError(name);
+      else if (kind === 'redirect') result.error = new WebhookRedirectError(name, response.status, response.headers['location']);
+      else if (kind !== 'delivered') result.error = new WebhookHttpError(name, response.status);
+      return result;
+    } catch (err) {
+      const error = err instanceof Error ? err : new Error(String(err));
+      const durationMs = performance.now() - t0;
+      const code = (error as { code?: unknown }).code;
+      if (code === WebhookErrorCodes.aborted) return { startedAt, durationMs, error, kind: 'aborted', hint: { slowDown: false } };
+      const retryable = code === WebhookErrorCodes.timeout || code === WebhookErrorCodes.network;
+      return {
+        startedAt,
+        durationMs,
+        error,
+        kind: retryable ? 'retry' : 'failed',
+        hint: { slowDown: code === WebhookErrorCodes.timeout },
+      };
+    }
+  }
+
+  /** Feeds an attempt's verdict to the breaker and the 410 state. */
+  private judge(st: EndpointState, r: AttemptResult, d: Delivery, now: number): void {
+    if (r.kind === 'aborted') {
+      st.breaker.release();
+      return;
+    }
+    if (r.kind === 'retry') {
+      if (st.breaker.failure(now)) {
+        this.logger.warn(
+          { webhook: st.ep.name, failures: this.breakerOptions.failures, cooldown_ms: this.breakerOptions.cooldownMs },
+          'webhook circuit opened: deliveries wait',
+        );
+      }
+      return;
+    }
+    const wasClosed = st.breaker.state(now) === 'closed';
+    st.breaker.success();
+    if (!wasClosed) this.logger.info({ webhook: st.ep.name }, 'webhook circuit closed');
+    if (r.kind === 'gone' && !st.disabled) {
+      st.disabled = true;
+      this.logger.error(
+        { webhook: st.ep.name, event: d.event, id: d.id, status: 410 },
+        'webhook endpoint disabled: receiver answered 410 Gone; deliveries are kept until it is enabled again',
+      );
+    }
+  }
+
+  /** Writes the one log line of an attempt and notifies `onAttempt`. */
+  private record(st: EndpointState, d: Delivery, r: AttemptResult, outcome: AttemptOutcome, retryInMs?: number): void {
+    const line: Record<string, unknown> = { webhook: st.ep.name, event: d.event, id: d.id, attempt: d.attempts };
+    if (r.response) line.status = r.response.status;
+    else if (r.error) line.error = errorText(r.error);
+    line.latency_ms = Math.round(r.durationMs);
+    line.outcome = outcome;
+    if (outcome === 'redirect') line.location = r.response?.headers['location'];
+    if (retryInMs !== undefined) line.retry_in_ms = retryInMs;
+    if (outcome === 'delivered') this.logger.info(line, 'webhook attempt');
+    else this.logger.warn(line, 'webhook attempt');
+    if (this.onAttempt) {
+      const a: Attempt = { deliveryId: d.id, webhook: st.ep.name, event: d.event, number: d.attempts, startedAt: r.startedAt, durationMs: r.durationMs, outcome };
+      if (r.response) a.status = r.response.status;
+      if (r.error) a.error = errorText(r.error);
+      this.callback(() => this.onAttempt!(a));
+    }
+  }
+
+  /** Runs a user callback; its failure is logged, never propagated into delivery. */
+  private callback(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.logger.error({ error: errorText(err as Error) }, 'webhook engine callback failed');
+    }
+  }
+
+  /** Runs one queued attempt and settles the delivery. Never rejects. */
+  private async deliver(st: EndpointState, d: Delivery): Promise<void> {
+    d.attempts++;
+    const r = await this.attemptOnce(st, d, st.ep.timeoutMs, this.stop.signal);
+    if (this.state === 'closed') return;
+    try {
+      const now = this.clock.now();
+      this.judge(st, r, d, now);
+      if (r.kind === 'aborted') {
+        d.attempts--; // no verdict: the delivery stays pending as it was
+        st.queue.requeue(d, now);
+        return;
+      }
+      if (r.kind === 'delivered') {
+        st.queue.remove(d);
+        this.store.remove(d.id);
+        st.counters.delivered++;
+        this.record(st, d, r, 'delivered');
+        if (this.onResponse) this.callback(() => this.onResponse!(d, r.response!));
+        return;
+      }
+      st.counters.failed++;
+      if (r.kind === 'gone') {
+        // Kept (not dead-lettered): it is sent again after enable(name).
+        d.nextAttemptAt = now;
+        this.store.reschedule(d.id, d.attempts, now);
+        st.queue.requeue(d, now);
+        this.record(st, d, r, 'gone');
+        return;
+      }
+      if (r.kind === 'retry') {
+        const policy = st.ep.retry;
+        const remainingMs = policy === false ? 0 : d.createdAt + policy.maxTimeMs - now;
+        const delay = nextRetryDelay({
+          policy,
+          attempts: d.attempts,
+          remainingMs,
+          failure: r.hint,
+          backoff: this.backoff,
+          floorMs: this.floorMs,
+          random: this.random,
+        });
+        if (delay !== undefined) {
+          d.nextAttemptAt = now + delay;
+          this.store.reschedule(d.id, d.attempts, d.nextAttemptAt);
+          st.queue.requeue(d, now);
+          st.counters.retried++;
+          this.record(st, d, r, 'retry', delay);
+          return;
+        }
+      }
+      // Permanent failure, redirect, or retries used up.
+      st.queue.remove(d);
+      this.store.deadLetter(d, errorText(r.error!), now);
+      st.counters.dead++;
+      this.record(st, d, r, r.kind === 'redirect' ? 'redirect' : 'failed');
+    } catch (err) {
+      this.logger.error({ webhook: st.ep.name, id: d.id, error: errorText(err as Error) }, 'webhook delivery bookkeeping failed');
+    } finally {
+      if (this.state === 'running' || this.state === 'draining') {
+        if (this.store.persistent && st.overflow && st.queue.size <= this.maxQueue / 2) {
+          try {
+            this.pageIn(st);
+          } catch (err) {
+            this.logger.error({ webhook: st.ep.name, error: errorText(err as Error) }, 'webhook store read failed');
+          }
+        }
+        this.pump(st);
+        this.drainCheck?.();
+      }
+    }
+  }
+
+  /**
+   * Sends now, outside the queues (for `before` gates that wait for the
+   * answer): retries per the endpoint's policy, but never past `deadlineMs`
+   * in total. Fails fast when the endpoint is disabled or its circuit open.
+   * Resolves `{ ok: true, response }` on a 2xx, else `{ ok: false, error }`
+   * (with the last `response` when there was one). Never rejects, except
+   * for an unknown endpoint name.
+   */
+  async send(input: DeliveryInput, opts: { deadlineMs: number; signal?: AbortSignal }): Promise<SendOutcome> {
+    const st = this.endpoint(input.webhook);
+    const name = st.ep.name;
+    if (this.state === 'closed') return { ok: false, error: new EngineClosedError('closed'), attempts: 0 };
+    if (st.disabled) return { ok: false, error: new EndpointDisabledError(name), attempts: 0 };
+    const start = this.clock.now();
+    const d = this.newDelivery(input, start);
+    const deadline = start + opts.deadlineMs;
+    const signal = linkSignals(this.stop.signal, opts.signal);
+    try {
+      let last: AttemptResult | undefined;
+      const fail = (error: Error): SendOutcome => {
+        const out: SendOutcome = { ok: false, error, attempts: d.attempts };
+        if (last?.response) out.response = last.response;
+        return out;
+      };
+      for (;;) {
+        if (signal.aborted) return fail(new WebhookAbortedError(name, opts.signal?.reason));
+        const now = this.clock.now();
+        const remaining = deadline - now;
+        if (remaining <= 0) return fail(new DeadlineExceededError(name, opts.deadlineMs, last?.error));
+        if (!st.breaker.tryAcquire(now)) return fail(new CircuitOpenError(name, st.breaker.reopensAt(now)));
+        d.attempts++;
+        const r = (last = await this.attemptOnce(st, d, Math.min(st.ep.timeoutMs, remaining), signal));
+        const after = this.clock.now();
+        this.judge(st, r, d, after);
+        if (r.kind === 'aborted') return fail(r.error!);
+        if (r.kind === 'delivered') {
+          st.counters.delivered++;
+          this.record(st, d, r, 'delivered');
+          return { ok: true, response: r.response!, attempts: d.attempts };
+        }
+        st.counters.failed++;
+        let delay: number | undefined;
+        if (r.kind === 'retry') {
+          const policy = st.ep.retry;
+          const sendLeft = deadline - after;
+          const policyLeft = policy === false ? 0 : d.createdAt + policy.maxTimeMs - after;
+          delay = nextRetryDelay({
+            policy,
+            attempts: d.attempts,
+            remainingMs: Math.min(sendLeft, policyLeft),
+            failure: r.hint,
+            backoff: this.backoff,
+            floorMs: this.floorMs,
+            random: this.random,
+          });
+          if (delay !== undefined && delay >= sendLeft) delay = undefined;
+        }
+        if (delay === undefined) {
+          this.record(st, d, r, r.kind === 'gone' || r.kind === 'redirect' ? r.kind : 'failed');
+          return fail(r.error!);
+        }
+        st.counters.retried++;
+        this.record(st, d, r, 'retry', delay);
+        if (delay > 0 && !(await this.sleep(delay, signal))) return fail(new WebhookAbortedError(name, opts.signal?.reason));
+      }
+    } finally {
+      signal.dispose();
+    }
+  }
+
+  /** Waits on the engine clock; false when aborted first. */
+  private sleep(ms: number, signal: AbortSignal): Promise<boolean> {
+    return new Promise((resolve) => {
+      const onAbort = (): void => {
+        cancel();
+        resolve(false);
+      };
+      const cancel = this.setTimer(() => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(true);
+      }, ms);
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  /**
+   * Stops taking new deliveries and waits up to `timeoutMs` for the queues to
+   * empty. Returns early once nothing left can complete before the timeout
+   * (retries due later, open circuits, disabled endpoints). Attempts still in
+   * flight at the timeout are aborted and stay pending; with a persistent
+   * store everything pending is resumed by the next `start()`. Logs and
+   * returns the totals.
+   */
+  drain(timeoutMs: number = this.drainTimeoutMs): Promise<DrainSummary> {
+    if (this.drainPromise) return this.drainPromise;
+    if (this.state === 'idle') this.state = 'running';
+    if (this.state === 'running') this.state = 'draining';
+    const deadline = this.clock.now() + timeoutMs;
+    this.drainPromise = new Promise<DrainSummary>((resolve) => {
+      let done = false;
+      // A real, ref'd timer unless the clock is fake: a CLI awaiting drain() must stay alive until it ends.
+      const cancel = this.clock.setTimer
+        ? this.setTimer(() => finish(), timeoutMs)
+        : ((t) => () => clearTimeout(t))(setTimeout(() => finish(), Math.min(timeoutMs, MAX_TIMER_MS)));
+      const finish = (): void => {
+        if (done) return;
+        done = true;
+        cancel();
+        this.drainCheck = undefined;
+        this.finishDrain = undefined;
+        if (this.state === 'draining') this.state = 'drained';
+        this.halt();
+        resolve(this.summarize());
+      };
+      this.drainCheck = () => {
+        if (this.idleUntil(deadline)) finish();
+      };
+      this.finishDrain = finish;
+      if (this.state !== 'draining') finish();
+      else queueMicrotask(() => this.drainCheck?.());
+    });
+    return this.drainPromise;
+  }
+
+  /** True when no endpoint can make progress before `deadline`. */
+  private idleUntil(deadline: number): boolean {
+    const now = this.clock.now();
+    for (const st of this.endpoints.values()) {
+      if (st.queue.inFlight > 0 || st.pumpQueued) return false;
+      if (st.disabled) continue;
+      if (st.breaker.state(now) === 'open' && st.breaker.reopensAt(now) > deadline) continue;
+      if (st.overflow || st.queue.hasReady(now) || st.queue.nextDueAt() <= deadline) return false;
+    }
+    return true;
+  }
+
+  /** Stops timers and aborts in-flight attempts. */
+  private halt(): void {
+    this.stop.abort();
+    for (const st of this.endpoints.values()) {
+      st.cancelWake?.();
+      st.cancelWake = undefined;
+      st.wakeAt = Infinity;
+    }
+  }
+
+  private summarize(): DrainSummary {
+    let pending = 0;
+    let delivered = 0;
+    let dead = 0;
+    let dropped = 0;
+    for (const st of this.endpoints.values()) {
+      delivered += st.counters.delivered;
+      dead += st.counters.dead;
+      dropped += st.counters.dropped;
+      if (!this.store.persistent) pending += st.queue.size;
+    }
+    try {
+      this.store.flush();
+      if (this.store.persistent) for (const c of Object.values(this.store.counts())) pending += c.pending;
+    } catch (err) {
+      this.logger.error({ error: errorText(err as Error) }, 'webhook store flush failed');
+    }
+    const summary: DrainSummary = { delivered, pending, dead, dropped };
+    if (pending > 0 && !this.store.persistent) {
+      this.logger.warn({ ...summary }, 'webhook delivery drained; pending deliveries are lost (memory store)');
+    } else {
+      this.logger.info({ ...summary }, 'webhook delivery drained');
+    }
+    return summary;
+  }
+
+  /** Counters and state per endpoint. */
+  stats(): Record<string, EndpointStats> {
+    const now = this.clock.now();
+    const counts = this.store.persistent && this.state !== 'closed' ? this.store.counts() : undefined;
+    const out: Record<string, EndpointStats> = {};
+    for (const [name, st] of this.endpoints) {
+      const circuit: CircuitState = st.breaker.state(now);
+      out[name] = {
+        ...st.counters,
+        queueDepth: counts ? (counts[name]?.pending ?? 0) : st.queue.size,
+        circuit,
+        disabled: st.disabled,
+      };
+    }
+    return out;
+  }
+
+  /** Dead-letter entries from the store, newest first. */
+  deadLetters(query: { webhook?: string; limit?: number } = {}): DeadDelivery[] {
+    return this.store.dead(query);
+  }
+
+  /** Re-enables an endpoint disabled by a 410 (and closes its circuit); its kept deliveries are sent again. */
+  enable(name: string): void {
+    const st = this.endpoint(name);
+    const was = st.disabled;
+    st.disabled = false;
+    st.breaker.reset();
+    if (was) this.logger.info({ webhook: name }, 'webhook endpoint enabled');
+    this.schedulePump(st);
+  }
+
+  /**
+   * Stops at once: aborts in-flight attempts (they stay pending), closes all
+   * connections and the store. Call `drain()` first for a graceful stop.
+   */
+  async close(): Promise<void> {
+    if (this.state === 'closed') return;
+    this.finishDrain?.();
+    this.state = 'closed';
+    this.halt();
+    await this.transport.destroy();
+    try {
+      this.store.close();
+    } catch (err) {
+      this.logger.error({ error: errorText(err as Error) }, 'webhook store close failed');
+    }
+  }
+}
+
+/** One signal aborted by either input; `dispose()` detaches the listeners. */
+function linkSignals(a: AbortSignal, b: AbortSignal | undefined): AbortSignal & { dispose(): void } {
+  const ac = new AbortController();
+  const onA = (): void => ac.abort(a.reason);
+  const onB = (): void => ac.abort(b?.reason);
+  if (a.aborted) onA();
+  else if (b?.aborted) onB();
+  else {
+    a.addEventListener('abort', onA, { once: true });
+    b?.addEventListener('abort', onB, { once: true });
+  }
+  return Object.assign(ac.signal, {
+    dispose: () => {
+      a.removeEventListener('abort', onA);
+      b?.removeEventListener('abort', onB);
+    },
+  });
+}
+

@@ -1,0 +1,199 @@
+/**
+ * Domain types of the delivery engine.
+ * @module
+ */
+
+/** Retry policy of an endpoint; `false` sends each delivery once. */
+export interface RetryPolicy {
+  /** Total attempts per delivery, the first included (>= 1). */
+  maxTries: number;
+  /** Give up once this long has passed since the delivery was created. */
+  maxTimeMs: number;
+}
+
+/** A configured receiver (already validated by the config layer). */
+export interface WebhookEndpoint {
+  /** Unique name; used in logs instead of the URL (which may embed tokens). */
+  name: string;
+  /** `http:` or `https:` URL the POSTs go to. */
+  url: string;
+  /** Signing secret; never logged. */
+  secret: string;
+  /** Extra request headers; keys that would override signature, content or id headers are dropped. */
+  headers: Record<string, string>;
+  /** Retry policy, or `false` for a single attempt. */
+  retry: RetryPolicy | false;
+  /** Budget of one attempt, response headers and body included. */
+  timeoutMs: number;
+}
+
+/** One message to one endpoint; its `id` is the idempotency key, identical on every attempt. */
+export interface Delivery {
+  /** `msg_` + a ULID, or the caller's id. */
+  id: string;
+  /** Endpoint name. */
+  webhook: string;
+  /** Event name, e.g. `after:measure` or `channel:NAME`. */
+  event: string;
+  /** Exact bytes signed and sent. */
+  body: Uint8Array;
+  /** `content-type` header sent with the body. */
+  contentType: string;
+  /** Creation time, ms since the epoch (the retry policy's `maxTimeMs` counts from here). */
+  createdAt: number;
+  /** Attempts made so far. */
+  attempts: number;
+  /** Earliest time of the next attempt, ms since the epoch. */
+  nextAttemptAt: number;
+}
+
+/** What the caller supplies to enqueue or send. */
+export interface DeliveryInput {
+  /** Endpoint name. */
+  webhook: string;
+  /** Event name. */
+  event: string;
+  /** Exact bytes to sign and send. */
+  body: Uint8Array;
+  /** `content-type` of the body. */
+  contentType: string;
+  /** Idempotency key; default `msg_` + a new ULID. */
+  id?: string;
+}
+
+/** How an attempt ended. */
+export type AttemptOutcome = 'delivered' | 'retry' | 'failed' | 'gone' | 'redirect';
+
+/** The record of one attempt (also the shape of the attempt log line's data). */
+export interface Attempt {
+  deliveryId: string;
+  webhook: string;
+  event: string;
+  /** 1-based attempt number. */
+  number: number;
+  /** Start of the attempt, ms since the epoch (engine clock). */
+  startedAt: number;
+  durationMs: number;
+  /** HTTP status, when a response arrived. */
+  status?: number;
+  /** `CODE: message` of the failure, when there was one. */
+  error?: string;
+  outcome: AttemptOutcome;
+}
+
+/** The receiver's answer to one attempt. */
+export interface WebhookResponse {
+  status: number;
+  /** Lower-case header names; repeated headers joined with `, `. */
+  headers: Record<string, string>;
+  /** The body, up to the engine's `bodyCap`. */
+  body: Uint8Array;
+  /** True when the body was longer than `bodyCap` and the rest was discarded. */
+  truncated: boolean;
+  /** Time from sending to the end of the body, in ms. */
+  durationMs: number;
+}
+
+/** A delivery given up on, with the reason. */
+export interface DeadDelivery extends Delivery {
+  /** `CODE: message` of the last failure. */
+  error: string;
+  /** When it was given up on, ms since the epoch. */
+  failedAt: number;
+}
+
+/** A pending delivery as stored, with its store-assigned sequence number (the paging cursor). */
+export interface StoredDelivery {
+  seq: number;
+  delivery: Delivery;
+}
+
+/** Pending and dead-letter counts of one endpoint in a store. */
+export interface StoreCounts {
+  pending: number;
+  dead: number;
+}
+
+/**
+ * Where deliveries live until delivered (strategy; see `MemoryStore`,
+ * `SqliteStore`). The engine keeps a bounded window of pending deliveries in
+ * memory; a persistent store holds the rest, which the engine pages in by
+ * `seq`.
+ */
+export interface DeliveryStore {
+  /** True when pending deliveries survive a restart (nothing is ever dropped then). */
+  readonly persistent: boolean;
+  /** Stores a new pending delivery, committed when this returns; returns its sequence number (increasing, never reused). */
+  add(delivery: Delivery): number;
+  /** Records a failed attempt and when to try again. */
+  reschedule(id: string, attempts: number, nextAttemptAt: number): void;
+  /** Forgets a pending delivery (delivered, or dropped). */
+  remove(id: string): void;
+  /** Moves a pending delivery to the dead-letter list with its last error. */
+  deadLetter(delivery: Delivery, error: string, failedAt: number): void;
+  /** Pending deliveries of one endpoint with `seq > after`, oldest first. */
+  pending(query: { webhook: string; after?: number; limit: number }): StoredDelivery[];
+  /** Dead-letter entries, newest first. */
+  dead(query?: { webhook?: string; limit?: number }): DeadDelivery[];
+  /** Counts per endpoint name. */
+  counts(): Record<string, StoreCounts>;
+  /** Commits any batched writes now. */
+  flush(): void;
+  /** Flushes and releases the store. */
+  close(): void;
+}
+
+/** Structural logger (the pino call shape), compatible with servo-core's `Logger`. */
+export interface DeliveryLogger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+/**
+ * Time source of the engine. `setTimer` lets tests drive scheduling (retry
+ * waits, breaker cooldowns) with a fake clock; the default uses unref'd
+ * `setTimeout`. Attempt timeouts always use real time.
+ */
+export interface Clock {
+  now(): number;
+  /** Calls `fn` after `ms`; returns a cancel function. The timer must not keep the process alive. */
+  setTimer?(fn: () => void, ms: number): () => void;
+}
+
+/** Result of {@link DeliveryEngine.send}. */
+export type SendOutcome =
+  | { ok: true; response: WebhookResponse; attempts: number }
+  | { ok: false; error: Error; attempts: number; response?: WebhookResponse };
+
+/** Totals logged and returned by {@link DeliveryEngine.drain}. */
+export interface DrainSummary {
+  /** Deliveries delivered since the engine started. */
+  delivered: number;
+  /** Deliveries still pending (left in the store; lost with a memory store). */
+  pending: number;
+  /** Deliveries dead-lettered since the engine started. */
+  dead: number;
+  /** Deliveries dropped (queue full, memory store) since the engine started. */
+  dropped: number;
+}
+
+/** Per-endpoint counters of {@link DeliveryEngine.stats}. */
+export interface EndpointStats {
+  /** Deliveries delivered (2xx). */
+  delivered: number;
+  /** Failed attempts that were followed by a retry. */
+  retried: number;
+  /** Failed attempts (any reason, retried or not). */
+  failed: number;
+  /** Deliveries dropped because the memory queue was full. */
+  dropped: number;
+  /** Deliveries given up on and dead-lettered. */
+  dead: number;
+  /** Pending deliveries (in memory, or in the persistent store). */
+  queueDepth: number;
+  circuit: 'closed' | 'open' | 'half-open';
+  /** True after a 410 Gone, until `enable(name)`. */
+  disabled: boolean;
+}

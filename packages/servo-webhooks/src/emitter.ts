@@ -1,0 +1,216 @@
+import { dirname, resolve } from 'node:path';
+import { EventCancelledError, Message, type ConnectorContext, type EventResult, type Logger, type Subscription } from 'servo-core';
+import type { WebhookConfig, WebhooksConfig } from './config.js';
+import type { DeliveryEngine } from './delivery/engine.js';
+import { newMessageId } from './delivery/id.js';
+import type { DeliveryStore, DrainSummary, EndpointStats, SendOutcome, WebhookEndpoint, WebhookResponse } from './delivery/types.js';
+import { decide } from './gate.js';
+import { buildBody } from './payload/body.js';
+import { EVENT_CONTENT_TYPE } from './payload/content-type.js';
+import { USER_AGENT } from './version.js';
+
+const emitters = new WeakMap<object, WebhooksEmitter>();
+
+/** The emitter serving a connector instance, found by its (normalised) config. */
+export function emitterFor(config: object): WebhooksEmitter | undefined {
+  return emitters.get(config);
+}
+
+/**
+ * The webhooks of one connector instance at work: it attaches before/after
+ * handlers for the configured events, subscribes to channels, and hands
+ * bodies to one shared delivery engine (created on first use, so commands
+ * that send nothing never load the HTTP client).
+ */
+export class WebhooksEmitter {
+  readonly #ctx: ConnectorContext<WebhooksConfig>;
+  readonly #log: Logger;
+  readonly #byName: Map<string, WebhookConfig>;
+  #engine: Promise<DeliveryEngine> | undefined;
+  #subscriptions: Subscription[] = [];
+  #closed = false;
+
+  constructor(ctx: ConnectorContext<WebhooksConfig>) {
+    this.#ctx = ctx;
+    this.#log = ctx.logger;
+    this.#byName = new Map(ctx.config.webhooks.map((w) => [w.name, w]));
+    emitters.set(ctx.config, this);
+  }
+
+  /** The configured webhooks. */
+  get webhooks(): readonly WebhookConfig[] {
+    return this.#ctx.config.webhooks;
+  }
+
+  /** Attaches handlers and subscriptions. */
+  attach(): void {
+    const ctx = this.#ctx;
+    const groups = new Map<string, WebhookConfig[]>();
+    for (const w of ctx.config.webhooks) {
+      for (const e of w.events) {
+        const key = `${e.preposition}:${e.event}`;
+        groups.set(key, [...(groups.get(key) ?? []), w]);
+      }
+    }
+    for (const [key, hooks] of groups) {
+      const [preposition, event] = key.split(':') as ['before' | 'after', string];
+      if (preposition === 'before') ctx.before(event, (params) => this.#gate(event, params, hooks));
+      else ctx.after(event, (results, hctx) => this.#queueAfter(event, hctx.params, results, hooks));
+    }
+    for (const w of ctx.config.webhooks) {
+      for (const selector of w.channels) {
+        this.#subscriptions.push(
+          ctx.servo.exchange.subscribe(selector, (message, channel) => this.#queueMessage(w, channel, message)),
+        );
+      }
+    }
+    ctx.on('startup', async () => {
+      await this.engine();
+    });
+  }
+
+  /** The delivery engine, created and started on first use. */
+  engine(): Promise<DeliveryEngine> {
+    return (this.#engine ??= this.#createEngine());
+  }
+
+  /** Counters per webhook (empty until the engine has started). */
+  async stats(): Promise<Record<string, EndpointStats>> {
+    return this.#engine ? (await this.#engine).stats() : {};
+  }
+
+  /**
+   * Sends one signed request now and waits for the answer (used by gates and
+   * by `servo webhooks trigger`).
+   */
+  async send(webhook: WebhookConfig, event: string, body: Uint8Array, id: string, deadlineMs = webhook.deadlineMs): Promise<SendOutcome> {
+    const engine = await this.engine();
+    return engine.send({ webhook: webhook.name, event, body, contentType: EVENT_CONTENT_TYPE, id }, { deadlineMs });
+  }
+
+  /**
+   * Readiness check: a signed `ping` POST. Any answer below 500 other than
+   * 404/410 shows the receiver is there; throws otherwise.
+   */
+  async ping(webhook: WebhookConfig): Promise<string> {
+    const { id, body } = this.body(webhook, 'ping', {});
+    const outcome = await this.send(webhook, 'ping', body, id, Math.min(webhook.deadlineMs, webhook.timeoutMs));
+    const status = outcome.response?.status;
+    if (status !== undefined && status < 500 && status !== 404 && status !== 410) {
+      return `HTTP ${status} in ${Math.round(outcome.response!.durationMs)} ms`;
+    }
+    const err = new Error(status !== undefined ? `HTTP ${status}` : outcome.ok ? 'no answer' : outcome.error.message) as Error & { hint: string };
+    err.hint = `is a receiver listening at the webhook's URL? try: servo webhooks trigger ping ${webhook.name}`;
+    throw err;
+  }
+
+  /** Builds the request body of `event` (e.g. `after:measure`) for one webhook. */
+  body(webhook: WebhookConfig, event: string, params: unknown, results?: readonly EventResult[]): { id: string; body: Uint8Array } {
+    const id = newMessageId(Date.now());
+    const body = buildBody({
+      id,
+      event,
+      createdAt: new Date(),
+      servo: this.#ctx.servo.name,
+      webhook: webhook.name,
+      params,
+      ...(results ? { results: results as EventResult[] } : {}),
+    });
+    return { id, body };
+  }
+
+  /** Stops taking deliveries, drains within `drain_timeout`, reports what is left. */
+  async close(): Promise<DrainSummary | undefined> {
+    if (this.#closed) return undefined;
+    this.#closed = true;
+    for (const s of this.#subscriptions) s.cancel();
+    if (!this.#engine) return undefined;
+    const engine = await this.#engine;
+    const summary = await engine.drain(this.#ctx.config.settings.drainTimeoutMs);
+    await engine.close();
+    return summary;
+  }
+
+  async #gate(event: string, params: unknown, hooks: readonly WebhookConfig[]): Promise<void> {
+    const name = `before:${event}`;
+    const decisions = await Promise.all(
+      hooks.map(async (w) => {
+        const { id, body } = this.body(w, name, params);
+        return { w, decision: decide(w, await this.send(w, name, body, id)) };
+      }),
+    );
+    for (const { w, decision } of decisions) {
+      if (decision.action === 'proceed-after-failure') {
+        this.#log.warn({ webhook: w.name, event: name, failure: decision.failure }, 'before-webhook failed; event proceeds (failure_policy: ignore)');
+      }
+    }
+    // The first cancelling webhook in configuration order wins.
+    for (const { w, decision } of decisions) {
+      if (decision.action === 'cancel') throw new EventCancelledError(decision.reason, { source: `webhook "${w.name}"` });
+    }
+  }
+
+  async #queueAfter(event: string, params: unknown, results: readonly EventResult[], hooks: readonly WebhookConfig[]): Promise<void> {
+    const engine = await this.engine();
+    const name = `after:${event}`;
+    for (const w of hooks) {
+      const { id, body } = this.body(w, name, params, results);
+      engine.enqueue({ webhook: w.name, event: name, body, contentType: EVENT_CONTENT_TYPE, id });
+    }
+  }
+
+  async #queueMessage(w: WebhookConfig, channel: string, message: Message): Promise<void> {
+    if (this.#closed) return;
+    const engine = await this.engine();
+    engine.enqueue({ webhook: w.name, event: `channel:${channel}`, body: message.content, contentType: message.contentType });
+  }
+
+  #onResponse(webhookName: string, event: string, id: string, response: WebhookResponse): void {
+    const w = this.#byName.get(webhookName);
+    if (!w?.responseChannel || response.body.byteLength === 0 || response.status < 200 || response.status > 299) return;
+    const message = new Message({
+      content: response.body,
+      contentType: response.headers['content-type'] ?? 'application/octet-stream',
+      metadata: { webhook: w.name, event, delivery: id, status: String(response.status) },
+    });
+    this.#ctx.servo.exchange.publish(w.responseChannel, message).catch((err: Error) => {
+      this.#log.warn({ webhook: w.name, channel: w.responseChannel, err: err.message }, 'could not publish webhook response');
+    });
+  }
+
+  async #createEngine(): Promise<DeliveryEngine> {
+    const { settings, webhooks } = this.#ctx.config;
+    const [{ DeliveryEngine }, store] = await Promise.all([import('./delivery/engine.js'), openStore(settings.store, this.#ctx.servo.configFile)]);
+    const endpoints: WebhookEndpoint[] = webhooks.map((w) => ({
+      name: w.name,
+      url: w.url,
+      secret: w.secret,
+      headers: { ...w.headers },
+      retry: w.retry === false ? false : { ...w.retry },
+      timeoutMs: w.timeoutMs,
+    }));
+    const engine = new DeliveryEngine({
+      endpoints,
+      ...(store ? { store } : {}),
+      userAgent: USER_AGENT,
+      maxQueue: settings.maxQueue,
+      concurrency: settings.concurrency,
+      drainTimeoutMs: settings.drainTimeoutMs,
+      breaker: settings.breaker,
+      retryFloorMs: settings.retryFloorMs,
+      bodyCap: settings.bodyCap,
+      http2: settings.http2,
+      ...(settings.caFile ? { ca: settings.caFile } : {}),
+      logger: this.#log,
+      onResponse: (d: { webhook: string; event: string; id: string }, r: WebhookResponse) => this.#onResponse(d.webhook, d.event, d.id, r),
+    } as ConstructorParameters<typeof DeliveryEngine>[0]);
+    engine.start();
+    return engine;
+  }
+}
+
+async function openStore(store: WebhooksConfig['settings']['store'], configFile: string | undefined): Promise<DeliveryStore | undefined> {
+  if (store.kind === 'memory') return undefined;
+  const { SqliteStore } = await import('./delivery/sqlite-store.js');
+  return new SqliteStore(resolve(configFile ? dirname(configFile) : process.cwd(), store.path));
+}

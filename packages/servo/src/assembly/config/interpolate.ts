@@ -1,0 +1,140 @@
+/**
+ * `${VAR}` and `${VAR:-default}` in string values, replaced from the
+ * environment before validation; `$${` writes a literal `${`.
+ * @module
+ */
+import type { Node } from 'yaml';
+import { ConfigError } from '../../errors.js';
+import { formatPath, type PathSegment } from './paths.js';
+import type { YamlSource } from './yaml-source.js';
+
+/** Environment variables, as in `process.env`. */
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/** A reference that could not be replaced. */
+export interface InterpolationProblem {
+  readonly message: string;
+  readonly hint: string;
+}
+
+/** Outcome of {@link interpolateString}. */
+export type Interpolated =
+  | { readonly ok: true; readonly value: string; readonly variables: readonly string[] }
+  | { readonly ok: false; readonly problem: InterpolationProblem };
+
+const REFERENCE = /\$\$\{|\$\{([^}]*)\}?/g;
+const VARIABLE = /^([A-Za-z_][A-Za-z0-9_]*)(?::-([\s\S]*))?$/;
+
+/**
+ * Replaces every `${VAR}` / `${VAR:-default}` in `text`. As in the shell, the
+ * default is used when VAR is unset or empty. The first problem (unset
+ * variable, malformed reference) is returned instead of a value.
+ */
+export function interpolateString(text: string, env: Env): Interpolated {
+  if (!text.includes('${')) return { ok: true, value: text, variables: [] };
+  let problem: InterpolationProblem | undefined;
+  const variables: string[] = [];
+  const value = text.replace(REFERENCE, (match: string, body: string | undefined) => {
+    if (match === '$${') return '${';
+    if (problem) return match;
+    const closed = match.endsWith('}');
+    const parsed = closed && body !== undefined ? VARIABLE.exec(body) : null;
+    if (!parsed) {
+      problem = {
+        message: `malformed variable reference "${closed ? match : '${'}"`,
+        hint: 'write ${NAME} or ${NAME:-default} (NAME: letters, digits and _), or $${ for a literal ${',
+      };
+      return match;
+    }
+    const [, name, fallback] = parsed as unknown as [string, string, string | undefined];
+    const current = env[name];
+    variables.push(name);
+    if (fallback !== undefined) {
+      return current === undefined || current === '' ? fallback : current;
+    }
+    if (current === undefined) {
+      problem = {
+        message: `environment variable ${name} is not set`,
+        hint: `export ${name}=... or write \${${name}:-default}`,
+      };
+      return match;
+    }
+    return current;
+  });
+  return problem ? { ok: false, problem } : { ok: true, value, variables };
+}
+
+/** What {@link interpolateTree} changed and found. */
+export interface TreeInterpolation {
+  /** Scalars whose value now comes from the environment (never echo them), with the variables used. */
+  readonly substituted: Map<Node, readonly string[]>;
+  /** Scalars left unreplaced because of a problem (their own errors are reported). */
+  readonly failed: Set<Node>;
+  readonly errors: ConfigError[];
+}
+
+/**
+ * Replaces references in every string scalar value under `root`, in place.
+ * A plain (unquoted) scalar is re-typed after substitution as YAML would type
+ * it (`${PORT:-8080}` gives the number 8080); a quoted one stays a string.
+ */
+export function interpolateTree(
+  source: YamlSource,
+  root: Node | null,
+  path: readonly PathSegment[],
+  env: Env,
+  into: TreeInterpolation,
+): void {
+  visit(source, root, [...path], env, into);
+}
+
+/** A fresh, empty {@link TreeInterpolation}. */
+export function newInterpolation(): TreeInterpolation {
+  return { substituted: new Map(), failed: new Set(), errors: [] };
+}
+
+function visit(source: YamlSource, node: Node | null, path: PathSegment[], env: Env, into: TreeInterpolation): void {
+  const { isMap, isScalar, isSeq } = source.yaml;
+  if (isScalar(node)) {
+    if (typeof node.value !== 'string') return;
+    const result = interpolateString(node.value, env);
+    if (!result.ok) {
+      into.failed.add(node);
+      into.errors.push(
+        new ConfigError(result.problem.message, {
+          file: source.file,
+          ...source.positionOf(node),
+          path: path.length ? formatPath(path) : undefined,
+          hint: result.problem.hint,
+        }),
+      );
+      return;
+    }
+    if (result.value === node.value) return;
+    node.value = node.type === 'PLAIN' ? retype(result.value) : result.value;
+    if (result.variables.length) into.substituted.set(node, result.variables);
+  } else if (isMap(node)) {
+    for (const pair of node.items) {
+      const key = source.keyText(pair.key);
+      visit(source, pair.value as Node | null, key === undefined ? path : [...path, key], env, into);
+    }
+  } else if (isSeq(node)) {
+    node.items.forEach((item, i) => visit(source, item as Node, [...path, i], env, into));
+  }
+  // Aliases are skipped: their anchored node is visited where it is defined.
+}
+
+const INT = /^[-+]?(?:0|[1-9][0-9]*)$/;
+const FLOAT = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$/;
+
+/** Types a substituted plain scalar as the YAML core schema would: null, booleans, numbers; else text. */
+export function retype(text: string): string | number | boolean | null {
+  if (/^(?:~|null|Null|NULL)$/.test(text)) return null;
+  if (/^(?:true|True|TRUE)$/.test(text)) return true;
+  if (/^(?:false|False|FALSE)$/.test(text)) return false;
+  if (INT.test(text) || FLOAT.test(text)) {
+    const n = Number(text);
+    if (Number.isFinite(n)) return n;
+  }
+  return text;
+}

@@ -1,0 +1,71 @@
+/**
+ * Environment overrides of connector fields: `SERVO_<NAME>_<FIELD>`.
+ * @module
+ */
+import { ConfigError } from '../../errors.js';
+import type { Env } from './interpolate.js';
+import { formatPath } from './paths.js';
+
+/** Upper-cases a name and turns every non-alphanumeric character into `_`. */
+function envPart(name: string): string {
+  return name.toUpperCase().replace(/[^A-Z0-9]/g, '_');
+}
+
+/** `SERVO_<NAME>_<FIELD>`, e.g. `("my-hooks", "timeout")` -> `SERVO_MY_HOOKS_TIMEOUT`. */
+export function overrideVariable(instance: string, field: string): string {
+  return `SERVO_${envPart(instance)}_${envPart(field)}`;
+}
+
+const SYNTAX_PROBLEMS: Record<string, string> = {
+  MISSING_CHAR: 'a quote or bracket is not closed',
+  UNEXPECTED_TOKEN: 'it contains an unexpected character',
+  BLOCK_AS_IMPLICIT_KEY: 'it contains ": " (a mapping) where a value was expected',
+  MULTILINE_IMPLICIT_KEY: 'it contains ": " (a mapping) where a value was expected',
+  TAB_AS_INDENT: 'it is indented with tabs',
+  MULTIPLE_DOCS: 'it contains "---" (several YAML documents)',
+};
+
+/** One field replaced from the environment. */
+export interface Override {
+  readonly field: string;
+  readonly variable: string;
+  readonly value: unknown;
+}
+
+/** What {@link readOverrides} found: applied values and unparsable ones. */
+export interface OverrideResult {
+  readonly overrides: Override[];
+  readonly errors: ConfigError[];
+}
+
+/**
+ * Reads the overrides of one instance's fields. Each value is parsed as YAML
+ * (so `3`, `true`, `[a, b]` and `{a: 1}` work). Errors name the variable and
+ * never echo its value (it may be a secret).
+ */
+export async function readOverrides(instance: string, fields: Iterable<string>, env: Env): Promise<OverrideResult> {
+  const result: OverrideResult = { overrides: [], errors: [] };
+  let yaml: typeof import('yaml') | undefined;
+  const seen = new Set<string>();
+  for (const field of fields) {
+    const variable = overrideVariable(instance, field);
+    const text = env[variable];
+    if (text === undefined || seen.has(variable)) continue;
+    seen.add(variable);
+    yaml ??= await import('yaml');
+    const doc = yaml.parseDocument(text, { prettyErrors: false });
+    if (doc.errors.length) {
+      // The parser's own message may quote part of the value: describe the problem without it.
+      const why = SYNTAX_PROBLEMS[doc.errors[0]!.code] ?? 'it is not valid YAML';
+      result.errors.push(
+        new ConfigError(`environment variable ${variable}: cannot read its value: ${why}`, {
+          path: formatPath([instance, field]),
+          hint: `quote the value inside the variable, e.g. ${variable}='"..."', or unset ${variable}`,
+        }),
+      );
+      continue;
+    }
+    result.overrides.push({ field, variable, value: doc.toJS() });
+  }
+  return result;
+}

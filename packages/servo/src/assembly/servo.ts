@@ -1,0 +1,223 @@
+import { z } from 'zod';
+import { ConfigError, ConfigErrors, ServoError, UnknownEventError } from '../errors.js';
+import type {
+  CheckSpec,
+  ConfigSchemaContext,
+  ConnectorContext,
+  ConnectorDefinition,
+  ConnectorHooks,
+  ServoHandle,
+} from '../connector/connector.js';
+import { dispatch, type DispatchOptions, type DispatchResult, type Participant } from '../events/dispatch.js';
+import type { EventDefinition, ParamsInputOf, ResultOf } from '../events/event.js';
+import { HandlerRegistry } from '../events/handlers.js';
+import { standardEvents } from '../events/standard.js';
+import { silentLogger, type Logger } from '../logging.js';
+import type { Exchange } from '../pubsub/exchange.js';
+import { createExchange } from '../pubsub/index.js';
+import { runChecks } from './checks.js';
+
+/** One running connector: a named instance of a connector type. */
+export interface ConnectorInstance extends Participant {
+  readonly name: string;
+  readonly type: string;
+  readonly definition: ConnectorDefinition;
+  readonly config: unknown;
+  readonly handlers: HandlerRegistry;
+  readonly checks: readonly CheckSpec[];
+}
+
+/** A connector to put in an assembly built in code. */
+export interface ConnectorEntry<C = any> {
+  definition: ConnectorDefinition<C>;
+  /** Instance name; default the definition's type. */
+  name?: string;
+  /** Raw configuration, validated against the definition's schema; default `{}`. */
+  config?: unknown;
+}
+
+/** Options of {@link Servo.create}. */
+export interface ServoOptions {
+  /** The servo's name (payloads, logs). */
+  name: string;
+  connectors: readonly ConnectorEntry[];
+  logger?: Logger;
+  exchange?: Exchange;
+  /** Where servo.yaml lives (for messages), if anywhere. */
+  configFile?: string;
+}
+
+/**
+ * A servo assembly: connector instances, the events they know, an exchange.
+ * Build one from servo.yaml with `loadServo()` or in code with `Servo.create()`.
+ */
+export class Servo implements ServoHandle {
+  readonly name: string;
+  readonly logger: Logger;
+  readonly exchange: Exchange;
+  readonly events: ReadonlyMap<string, EventDefinition>;
+  readonly configFile: string | undefined;
+  readonly #instances: ConnectorInstance[] = [];
+  readonly #hooks: { name: string; hooks: ConnectorHooks }[] = [];
+  #state: 'idle' | 'running' | 'closed' = 'idle';
+
+  private constructor(options: ServoOptions, events: Map<string, EventDefinition>) {
+    this.name = options.name;
+    this.logger = options.logger ?? silentLogger;
+    this.exchange = options.exchange ?? createExchange({ logger: this.logger });
+    this.events = events;
+    this.configFile = options.configFile;
+  }
+
+  /**
+   * Validates each connector's configuration, creates the instances and runs
+   * their `setup()`. Configuration problems throw {@link ConfigErrors}.
+   */
+  static async create(options: ServoOptions): Promise<Servo> {
+    const events = collectEvents(options.connectors.map((c) => c.definition));
+    const servo = new Servo(options, events);
+    const schemaContext: ConfigSchemaContext = { events: [...events.keys()] };
+    const errors: ConfigError[] = [];
+    const seen = new Set<string>();
+    for (const entry of options.connectors) {
+      const name = entry.name ?? entry.definition.type;
+      if (seen.has(name)) errors.push(new ConfigError(`two connectors are named "${name}"`, { path: name, hint: 'give each instance its own name under `connectors:`' }));
+      seen.add(name);
+      const schema = configSchemaOf(entry.definition, schemaContext);
+      const parsed = schema.safeParse(entry.config ?? {});
+      if (!parsed.success) {
+        for (const issue of parsed.error.issues) {
+          errors.push(new ConfigError(issue.message, { file: options.configFile, path: [name, ...issue.path].join('.') }));
+        }
+        continue;
+      }
+      servo.#instances.push(makeInstance(name, entry.definition, parsed.data));
+    }
+    if (errors.length) throw new ConfigErrors(errors);
+    await servo.#setupAll();
+    return servo;
+  }
+
+  /**
+   * Creates instances from configuration that was already validated (the
+   * servo.yaml loader did it with file positions).
+   * @internal
+   */
+  static async fromValidated(
+    options: Omit<ServoOptions, 'connectors'> & { connectors: { name: string; definition: ConnectorDefinition; config: unknown }[] },
+  ): Promise<Servo> {
+    const servo = new Servo({ ...options, connectors: [] }, collectEvents(options.connectors.map((c) => c.definition)));
+    for (const c of options.connectors) servo.#instances.push(makeInstance(c.name, c.definition, c.config));
+    await servo.#setupAll();
+    return servo;
+  }
+
+  /** The connector instances, in configuration order. */
+  get connectors(): readonly ConnectorInstance[] {
+    return this.#instances;
+  }
+
+  /** The event called `name`, or an error listing the known ones. */
+  event(name: string): EventDefinition {
+    const e = this.events.get(name);
+    if (!e) throw new UnknownEventError(name, [...this.events.keys()]);
+    return e;
+  }
+
+  /** Dispatches an event to the connectors (see `dispatch()` for the semantics). */
+  dispatch<E extends EventDefinition>(
+    event: E | string,
+    params: ParamsInputOf<E>,
+    options?: DispatchOptions,
+  ): Promise<DispatchResult<ResultOf<E>>> {
+    const def = (typeof event === 'string' ? this.event(event) : event) as E;
+    return dispatch(this.#instances, def, params, options);
+  }
+
+  /** Starts the servo: the exchange runs and the `startup` event is dispatched. */
+  async start(): Promise<void> {
+    if (this.#state !== 'idle') throw new ServoError('SERVO_STATE', `servo is ${this.#state}, cannot start`);
+    this.#state = 'running';
+    this.exchange.start();
+    await this.dispatch('startup', {});
+  }
+
+  /**
+   * Stops the servo: dispatches `shutdown` if it was running, stops the
+   * exchange, then closes connectors in reverse order (they finish or persist
+   * pending work). Safe to call twice.
+   */
+  async close(): Promise<void> {
+    if (this.#state === 'closed') return;
+    const wasRunning = this.#state === 'running';
+    this.#state = 'closed';
+    if (wasRunning) {
+      try {
+        await this.dispatch('shutdown', {});
+      } catch (err) {
+        this.logger.error({ err: (err as Error).message }, 'shutdown handler failed');
+      }
+    }
+    await this.exchange.stop();
+    for (const { name, hooks } of [...this.#hooks].reverse()) {
+      try {
+        await hooks.close?.();
+      } catch (err) {
+        this.logger.error({ connector: name, err: (err as Error).message }, 'connector failed to close');
+      }
+    }
+  }
+
+  async #setupAll(): Promise<void> {
+    for (const instance of this.#instances) {
+      const hooks = await instance.definition.setup(this.#contextFor(instance));
+      if (hooks) this.#hooks.push({ name: instance.name, hooks });
+    }
+    await this.dispatch('attach', { servo: this.name });
+  }
+
+  #contextFor(instance: ConnectorInstance): ConnectorContext<any> {
+    const h = instance.handlers;
+    const checks = instance.checks as CheckSpec[];
+    return {
+      name: instance.name,
+      type: instance.type,
+      config: instance.config,
+      servo: this,
+      logger: this.logger.child({ connector: instance.name }),
+      before: (e, fn) => h.before(e, fn),
+      on: (e, fn) => h.on(e, fn),
+      after: (e, fn) => h.after(e, fn),
+      check: (spec) => {
+        if (checks.length === 0) h.on('check', (params: any, ctx) => runChecks(checks, params, ctx.signal));
+        checks.push(spec);
+      },
+    };
+  }
+}
+
+function makeInstance(name: string, definition: ConnectorDefinition, config: unknown): ConnectorInstance {
+  return { name, type: definition.type, definition, config, handlers: new HandlerRegistry(), checks: [] };
+}
+
+/** The zod schema of a connector's config, given the assembly's events. */
+export function configSchemaOf(definition: ConnectorDefinition, context: ConfigSchemaContext): z.ZodType {
+  return typeof definition.config === 'function' ? definition.config(context) : definition.config;
+}
+
+/** Standard events plus those declared by the definitions; a clash is an error. */
+export function collectEvents(definitions: readonly ConnectorDefinition[]): Map<string, EventDefinition> {
+  const events = new Map<string, EventDefinition>(standardEvents.map((e) => [e.name, e]));
+  for (const d of new Set(definitions)) {
+    for (const e of d.events ?? []) {
+      const existing = events.get(e.name);
+      if (existing && existing !== e) {
+        throw new ConfigError(`connector type "${d.type}" declares event "${e.name}", which is already defined`, {
+          hint: 'rename the event in the connector',
+        });
+      }
+      events.set(e.name, e);
+    }
+  }
+  return events;
+}

@@ -1,0 +1,23 @@
+import type { CommandContext } from '../context.js';
+import { completedResults } from '../dispatch-result.js';
+import { ExitError } from '../program.js';
+import { json, table } from '../output.js';
+
+/** `servo check`: exit 1 when a check fails. */
+export default async function check(ctx: CommandContext): Promise<void> {
+  const servo = await ctx.loadServo();
+  const results = completedResults(await servo.dispatch('check', {})) as { connector: string; value?: any[] }[];
+  const checks = results.flatMap((r) => (r.value ?? []).map((c) => ({ connector: r.connector, ...c })));
+  if (ctx.output === 'json') ctx.write(json(checks));
+  else if (checks.length === 0) ctx.write('no checks\n');
+  else {
+    ctx.write(
+      table(
+        ['CONNECTOR', 'CHECK', 'SEVERITY', 'RESULT', 'MESSAGE', 'HINT'],
+        checks.map((c) => [c.connector, c.name, c.severity, c.success ? 'ok' : 'FAILED', c.message, c.success ? '' : c.hint]),
+      ),
+    );
+  }
+  const failed = checks.filter((c) => !c.success).length;
+  if (failed) throw new ExitError(1, `servo: ${failed} of ${checks.length} checks failed`);
+}

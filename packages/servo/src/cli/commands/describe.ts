@@ -1,0 +1,21 @@
+import type { CommandContext } from '../context.js';
+import { completedResults } from '../dispatch-result.js';
+import { json, table } from '../output.js';
+import { settingRange } from './render.js';
+
+/** `servo describe [CONNECTORS...]` */
+export default async function describe(ctx: CommandContext, connectors: string[]): Promise<void> {
+  const servo = await ctx.loadServo();
+  const result = await servo.dispatch('describe', {}, connectors.length ? { include: connectors } : {});
+  const results = completedResults(result) as { connector: string; value?: any }[];
+  if (ctx.output === 'json') return ctx.write(json(results.map((r) => ({ connector: r.connector, description: r.value }))));
+  const rows: unknown[][] = [];
+  for (const r of results) {
+    for (const c of r.value?.components ?? []) {
+      for (const s of c.settings ?? []) rows.push([r.connector, c.name, s.name, s.type, s.value, settingRange(s), s.pinned ? 'yes' : '']);
+    }
+  }
+  ctx.write(table(['CONNECTOR', 'COMPONENT', 'SETTING', 'TYPE', 'VALUE', 'RANGE', 'PINNED'], rows));
+  const metrics = results.flatMap((r) => (r.value?.metrics ?? []).map((m: any) => [r.connector, m.name, m.unit]));
+  if (metrics.length) ctx.write('\n' + table(['CONNECTOR', 'METRIC', 'UNIT'], metrics));
+}

@@ -1,0 +1,20 @@
+import type { CommandContext } from '../context.js';
+
+/** `servo run`: starts the assembly and runs until SIGINT or SIGTERM, then shuts down cleanly. */
+export default async function run(ctx: CommandContext): Promise<void> {
+  const servo = await ctx.loadServo();
+  await servo.start();
+  ctx.logger.info({ servo: servo.name, connectors: servo.connectors.map((c) => c.name) }, 'servo running');
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    const stop = (s: NodeJS.Signals) => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve(s);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  ctx.logger.info({ signal }, 'servo stopping');
+  await servo.close();
+  ctx.logger.info({ servo: servo.name }, 'servo stopped');
+}

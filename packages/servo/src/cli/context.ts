@@ -1,0 +1,96 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Servo } from '../assembly/servo.js';
+import type { CliContext } from '../connector/connector.js';
+import { ConfigError, ConfigErrors } from '../errors.js';
+import { createLogger, type Logger } from '../logging.js';
+import type { OutputFormat } from './output.js';
+
+/** Global options every command sees. */
+export interface GlobalOptions {
+  config?: string;
+  output?: OutputFormat;
+  logLevel?: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+}
+
+/** Streams and environment of one CLI run; tests pass their own. */
+export interface CliIO {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  cwd: string;
+  env: Record<string, string | undefined>;
+}
+
+/** What command modules receive: I/O, options, and the assembly on demand. */
+export class CommandContext implements CliContext {
+  readonly stdout: NodeJS.WritableStream;
+  readonly stderr: NodeJS.WritableStream;
+  readonly cwd: string;
+  readonly env: Record<string, string | undefined>;
+  #options: GlobalOptions = {};
+  #servo: Promise<Servo> | undefined;
+  #logger: Logger | undefined;
+
+  constructor(io: CliIO) {
+    this.stdout = io.stdout;
+    this.stderr = io.stderr;
+    this.cwd = io.cwd;
+    this.env = io.env;
+  }
+
+  /** Set once commander has parsed the global options. */
+  setOptions(options: GlobalOptions): void {
+    this.#options = options;
+  }
+
+  get output(): OutputFormat {
+    return this.#options.output ?? 'table';
+  }
+
+  /** The servo.yaml path: `--config`, else `SERVO_CONFIG_FILE`, else `./servo.yaml`. */
+  get configFile(): string {
+    return resolve(this.cwd, this.#options.config ?? this.env.SERVO_CONFIG_FILE ?? 'servo.yaml');
+  }
+
+  get logger(): Logger {
+    return (this.#logger ??= createLogger({
+      level: this.#options.logLevel ?? (this.env.SERVO_LOG_LEVEL as GlobalOptions['logLevel']) ?? 'info',
+      destination: { write: (line: string) => this.stderr.write(line) },
+    }));
+  }
+
+  /** True once the assembly was loaded (so it must be closed). */
+  get servoLoaded(): boolean {
+    return this.#servo !== undefined;
+  }
+
+  /** Loads servo.yaml and builds the assembly, once. */
+  loadServo(): Promise<Servo> {
+    return (this.#servo ??= this.#load());
+  }
+
+  /** Closes the assembly if it was loaded: connectors finish their work (e.g. deliver webhooks). */
+  async close(): Promise<void> {
+    if (!this.#servo) return;
+    const servo = await this.#servo.catch(() => undefined);
+    await servo?.close();
+  }
+
+  write(text: string): void {
+    this.stdout.write(text);
+  }
+
+  async #load(): Promise<Servo> {
+    const file = this.configFile;
+    if (!existsSync(file)) {
+      throw new ConfigErrors([
+        new ConfigError('configuration file not found', {
+          file,
+          hint: 'create one with `servo generate --defaults scripts`, or pass --config FILE (or set SERVO_CONFIG_FILE)',
+        }),
+      ]);
+    }
+    const { loadServo } = await import('../assembly/load.js');
+    return loadServo({ configFile: file, env: this.env, logger: this.logger });
+  }
+}

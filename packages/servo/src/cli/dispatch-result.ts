@@ -1,0 +1,15 @@
+import type { DispatchResult } from '../events/dispatch.js';
+import { ExitError } from './program.js';
+
+/**
+ * The results of a completed dispatch; a cancelled one ends the command with
+ * exit code 1 and says who cancelled it and why, verbatim.
+ */
+export function completedResults<R>(result: DispatchResult<R>): { connector: string; value?: R; error?: Error }[] {
+  if (result.status === 'cancelled') {
+    const by = result.source ? `${result.cancelledBy} (${result.source})` : result.cancelledBy;
+    throw new ExitError(1, `servo: ${result.event} cancelled by ${by}: ${result.reason}`);
+  }
+  for (const e of result.afterErrors) process.emitWarning?.(e.message);
+  return result.results;
+}

@@ -1,0 +1,150 @@
+import { Command, CommanderError, Option } from 'commander';
+import { dirname } from 'node:path';
+import { ServoError, UsageError, hasCode } from '../errors.js';
+import { CommandContext, type CliIO, type GlobalOptions } from './context.js';
+
+const CORE_COMMANDS = new Set(['describe', 'measure', 'adjust', 'check', 'show', 'schema', 'validate', 'generate', 'config', 'version', 'run', 'help']);
+
+/**
+ * Runs the `servo` CLI with `argv` (without `node servo`) and resolves with the
+ * exit code: 0 success, 1 the operation failed or was cancelled, 2 bad usage
+ * or configuration. Never calls `process.exit` (only the bin does).
+ */
+export async function runCli(argv: readonly string[], io: CliIO): Promise<number> {
+  const ctx = new CommandContext(io);
+  const program = buildProgram(ctx);
+  try {
+    await mountConnectorCommand(program, argv, ctx);
+    await program.parseAsync(argv as string[], { from: 'user' });
+    return 0;
+  } catch (err) {
+    return reportError(err, ctx);
+  } finally {
+    try {
+      await ctx.close();
+    } catch (err) {
+      io.stderr.write(`servo: error while closing: ${(err as Error).message}\n`);
+    }
+  }
+}
+
+/** Commands exit through this error to carry a code without a stack trace. */
+export class ExitError extends ServoError {
+  constructor(readonly exitCode: number, message = '') {
+    super('SERVO_EXIT', message);
+  }
+}
+
+function buildProgram(ctx: CommandContext): Command {
+  const program = new Command('servo')
+    .description('Run and operate a servo assembly: connectors answering events configured in servo.yaml')
+    .option('-c, --config <file>', 'servo.yaml to use (default: $SERVO_CONFIG_FILE or ./servo.yaml)')
+    .addOption(new Option('-o, --output <format>', 'output of data commands').choices(['table', 'json']).default('table'))
+    .addOption(new Option('--log-level <level>', 'minimum log level on stderr').choices(['debug', 'info', 'warn', 'error', 'silent']))
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => ctx.stdout.write(s), writeErr: (s) => ctx.stderr.write(s) })
+    .showHelpAfterError('(run `servo --help` for usage)')
+    .hook('preAction', (cmd) => ctx.setOptions(cmd.optsWithGlobals() as GlobalOptions));
+
+  const lazy =
+    (load: () => Promise<{ default: (ctx: CommandContext, ...args: any[]) => Promise<void> }>) =>
+    async (...args: any[]) => {
+      const mod = await load();
+      await mod.default(ctx, ...args.slice(0, -1));
+    };
+
+  program.command('describe').argument('[connectors...]', 'only these connectors').description('describe the components and metrics of the optimization target').action(lazy(() => import('./commands/describe.js')));
+  program
+    .command('measure')
+    .argument('[metrics...]', 'only these metrics')
+    .option('-d, --duration <duration>', 'how long to measure, e.g. 30s')
+    .description('take a measurement')
+    .action(lazy(() => import('./commands/measure.js')));
+  program.command('adjust').argument('<settings...>', 'COMPONENT.SETTING=VALUE pairs').description('apply setting values').action(lazy(() => import('./commands/adjust.js')));
+  program.command('check').description('run readiness checks; exit 1 if any fails').action(lazy(() => import('./commands/check.js')));
+  program
+    .command('show')
+    .argument('<what>', 'connectors | events | metrics | components')
+    .option('--available', 'with `connectors`: every installed connector type, not just the configured ones')
+    .description('show connectors, events, metrics or components')
+    .action(lazy(() => import('./commands/show.js')));
+  program.command('schema').argument('[name]', 'an event, a connector name or type; none: the whole config').description('print a JSON Schema').action(lazy(() => import('./commands/schema.js')));
+  program.command('validate').description('check servo.yaml; exit 2 with located errors if it is invalid').action(lazy(() => import('./commands/validate.js')));
+  program
+    .command('generate')
+    .argument('<types...>', 'connector types to generate sections for')
+    .option('--defaults', 'write out fields that have default values too')
+    .option('-f, --file <file>', 'where to write', 'servo.yaml')
+    .option('--stdout', 'print instead of writing a file')
+    .option('--force', 'overwrite an existing file')
+    .description('write a starting servo.yaml')
+    .action(lazy(() => import('./commands/generate.js')));
+  program.command('config').description('print the effective configuration, secrets redacted').action(lazy(() => import('./commands/config.js')));
+  program.command('version').description('print versions').action(lazy(() => import('./commands/version.js')));
+  program.command('run').description('run the servo until SIGINT or SIGTERM').action(lazy(() => import('./commands/run.js')));
+  return program;
+}
+
+/** Mounts `servo <type> ...` for a connector type whose definition brings a CLI. */
+async function mountConnectorCommand(program: Command, argv: readonly string[], ctx: CommandContext): Promise<void> {
+  const name = firstCommand(argv);
+  if (!name || CORE_COMMANDS.has(name)) return;
+  const cfg = configArg(argv);
+  if (cfg) ctx.setOptions({ config: cfg });
+  const { availableConnectors } = await import('../assembly/load.js');
+  const connector = availableConnectors(dirname(ctx.configFile)).get(name);
+  if (!connector) return; // commander reports the unknown command
+  const definition = await connector.load();
+  if (!definition.cli) return;
+  const register = await definition.cli();
+  const group = program.command(name).description(`commands of the ${name} connector`);
+  register(group, ctx);
+}
+
+function firstCommand(argv: readonly string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '-c' || a === '--config' || a === '-o' || a === '--output' || a === '--log-level') i++;
+    else if (!a.startsWith('-')) return a;
+  }
+  return undefined;
+}
+
+function configArg(argv: readonly string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '-c' || a === '--config') return argv[i + 1];
+    if (a.startsWith('--config=')) return a.slice('--config='.length);
+  }
+  return undefined;
+}
+
+function reportError(err: unknown, ctx: CommandContext): number {
+  const out = (s: string) => ctx.stderr.write(s.endsWith('\n') ? s : s + '\n');
+  if (err instanceof CommanderError) {
+    // help and version output are not errors
+    return err.exitCode === 0 || err.code === 'commander.helpDisplayed' || err.code === 'commander.help' ? 0 : 2;
+  }
+  if (err instanceof ExitError) {
+    if (err.message) out(err.message);
+    return err.exitCode;
+  }
+  if (hasCode(err, 'SERVO_CONFIG_INVALID')) {
+    const errors = (err as { errors?: { format(): string }[] }).errors;
+    if (errors) for (const e of errors) out(`servo: ${e.format()}`);
+    else out(`servo: ${(err as { format?: () => string }).format?.() ?? (err as Error).message}`);
+    return 2;
+  }
+  if (err instanceof UsageError || hasCode(err, 'SERVO_USAGE') || hasCode(err, 'SERVO_EVENT_PARAMETERS') || hasCode(err, 'SERVO_UNKNOWN_EVENT')) {
+    out(`servo: ${(err as Error).message}`);
+    return 2;
+  }
+  if (err instanceof ServoError || (err instanceof Error && typeof (err as { code?: unknown }).code === 'string')) {
+    out(`servo: ${(err as Error).message}`);
+    return 1;
+  }
+  out(`servo: internal error: ${err instanceof Error ? err.message : String(err)}`);
+  if (ctx.env.SERVO_DEBUG && err instanceof Error && err.stack) out(err.stack);
+  else out('(set SERVO_DEBUG=1 for a stack trace, and please report it)');
+  return 70;
+}

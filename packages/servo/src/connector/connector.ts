@@ -1,0 +1,145 @@
+import type { Command } from 'commander';
+import type { z } from 'zod';
+import type { DispatchOptions, DispatchResult } from '../events/dispatch.js';
+import type { EventDefinition, ParamsInputOf, ResultOf } from '../events/event.js';
+import type { AfterHandler, BeforeHandler, OnHandler } from '../events/handlers.js';
+import type { ParamsOf } from '../events/event.js';
+import type { Logger } from '../logging.js';
+import type { Exchange } from '../pubsub/exchange.js';
+
+/** How far along a connector is. */
+export type Maturity = 'experimental' | 'stable' | 'robust';
+
+/** What `servo show connectors` prints about a connector type. */
+export interface ConnectorMetadata {
+  /** Semantic version, e.g. `1.2.0`. */
+  readonly version: string;
+  readonly description: string;
+  readonly homepage?: string;
+  readonly license?: string;
+  readonly maturity: Maturity;
+}
+
+/** Severity of a readiness check. */
+export type CheckSeverity = 'critical' | 'common' | 'warning';
+
+/** A readiness check a connector contributes to the `check` event. */
+export interface CheckSpec {
+  readonly name: string;
+  readonly description?: string;
+  readonly severity?: CheckSeverity;
+  readonly tags?: readonly string[];
+  /** Resolve with a message on success; throw (ideally with a `hint`) on failure. */
+  run(signal: AbortSignal): Promise<string | void> | string | void;
+}
+
+/** The running assembly, as a connector sees it. */
+export interface ServoHandle {
+  /** Name of the servo (from `servo.yaml`'s `name`, else the config file's folder). */
+  readonly name: string;
+  /** Absolute path of servo.yaml, when the assembly came from one (relative paths in config resolve against its folder). */
+  readonly configFile?: string | undefined;
+  /** Every event the assembly knows: standard ones and those connectors declare. */
+  readonly events: ReadonlyMap<string, EventDefinition>;
+  /** The pub/sub exchange of this servo. */
+  readonly exchange: Exchange;
+  readonly logger: Logger;
+  /** Dispatches an event to all connectors of the assembly. */
+  dispatch<E extends EventDefinition>(
+    event: E | string,
+    params: ParamsInputOf<E>,
+    options?: DispatchOptions,
+  ): Promise<DispatchResult<ResultOf<E>>>;
+}
+
+/** What a connector's config schema function receives: the assembly it will run in. */
+export interface ConfigSchemaContext {
+  /** Every event name of the assembly: standard ones and those its connectors declare. */
+  readonly events: readonly string[];
+}
+
+/** What `setup()` receives: the instance's identity, its config and a way to attach handlers. */
+export interface ConnectorContext<C> {
+  /** This instance's name (its key in `servo.yaml`). */
+  readonly name: string;
+  /** The connector type (the definition's `type`). */
+  readonly type: string;
+  /** Validated configuration, defaults applied. */
+  readonly config: C;
+  readonly servo: ServoHandle;
+  /** A logger bound to this connector's name. */
+  readonly logger: Logger;
+  before<E extends EventDefinition>(event: E | string, handler: BeforeHandler<ParamsOf<E>>): () => void;
+  on<E extends EventDefinition>(event: E | string, handler: OnHandler<ParamsOf<E>, ResultOf<E>>): () => void;
+  after<E extends EventDefinition>(event: E | string, handler: AfterHandler<ParamsOf<E>, ResultOf<E>>): () => void;
+  /** Contributes a readiness check answered through the `check` event. */
+  check(spec: CheckSpec): void;
+}
+
+/** Lifecycle hooks a connector may return from `setup()`. */
+export interface ConnectorHooks {
+  /** Called when the servo stops or a CLI command ends: finish or persist work, release resources. */
+  close?(): Promise<void> | void;
+}
+
+/** What a connector adds under `servo <name> ...`. */
+export interface CliContext {
+  /** Loads the assembly (servo.yaml) on demand; commands that need no config never pay for it. */
+  loadServo(): Promise<import('../assembly/servo.js').Servo>;
+  /** Path of servo.yaml (`--config`, `SERVO_CONFIG_FILE` or `./servo.yaml`); it may not exist. */
+  readonly configFile: string;
+  /** Output format chosen with `--output`. */
+  readonly output: 'table' | 'json';
+  /** Where output goes (stdout), so tests can capture it. */
+  readonly stdout: NodeJS.WritableStream;
+  readonly stderr: NodeJS.WritableStream;
+}
+
+/**
+ * A connector type. Packages export one as the default export of the module
+ * named in their package.json (`"servo": {"connectors": {"name": "./dist/x.js"}}`).
+ *
+ * @example
+ * export default defineConnector({
+ *   type: 'hello', metadata: { version: '1.0.0', description: 'Says hello', maturity: 'experimental' },
+ *   config: z.object({ greeting: z.string().default('hi') }),
+ *   setup(ctx) { ctx.on('describe', () => ({ components: [], metrics: [] })); },
+ * });
+ */
+export interface ConnectorDefinition<C = any> {
+  /** Type name; also the default instance name, e.g. `webhooks`. */
+  readonly type: string;
+  readonly metadata: ConnectorMetadata;
+  /**
+   * Schema of this connector's section of `servo.yaml`, with defaults. A
+   * function receives the assembly (e.g. its event names) so the schema can
+   * validate references to it, such as `before:measure`.
+   */
+  readonly config: z.ZodType<C> | ((ctx: ConfigSchemaContext) => z.ZodType<C>);
+  /** Events this connector declares (beyond the standard ones). */
+  readonly events?: readonly EventDefinition[];
+  /**
+   * A starting configuration for `servo generate`: a YAML-able value and
+   * optional comments keyed by dotted path (`''` = above the section,
+   * `0.url` = above the `url` key of the first list item). With
+   * `defaults: true`, fields that have defaults are written out too.
+   */
+  generate?(options: { defaults: boolean }): GeneratedConfig;
+  /** Names of config fields (at any depth) whose values are secrets: redacted by `servo config`. */
+  readonly secretFields?: readonly string[];
+  /** Attaches handlers for one instance. Runs once per instance. */
+  setup(ctx: ConnectorContext<C>): void | ConnectorHooks | Promise<void | ConnectorHooks>;
+  /** Registers sub-commands under `servo <name>`; loaded only when that command runs. */
+  cli?(): Promise<(command: Command, ctx: CliContext) => void>;
+}
+
+/** What `generate()` returns. */
+export interface GeneratedConfig {
+  readonly value: unknown;
+  readonly comments?: Readonly<Record<string, string>>;
+}
+
+/** Identity helper that gives `setup()` its config type. */
+export function defineConnector<C>(definition: ConnectorDefinition<C>): ConnectorDefinition<C> {
+  return definition;
+}

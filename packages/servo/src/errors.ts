@@ -1,0 +1,132 @@
+/**
+ * Every error the servo core raises, each with a stable `code`.
+ *
+ * Type guards use the `code` (not `instanceof`) so they keep working when two
+ * copies of the package are installed side by side.
+ * @module
+ */
+
+/** Base class of all servo errors. */
+export class ServoError extends Error {
+  /** Stable, machine-readable identifier of the failure. */
+  readonly code: string;
+  constructor(code: string, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/**
+ * Thrown by a `before` handler to stop an event. No `on` or `after` handler
+ * runs; the dispatch result says `cancelled`, by whom and why.
+ */
+export class EventCancelledError extends ServoError {
+  /** Why the event was cancelled, shown to the operator verbatim. */
+  readonly reason: string;
+  /** What inside the connector cancelled, e.g. `webhook "business_hours"`. */
+  readonly source: string | undefined;
+  constructor(reason: string, options?: ErrorOptions & { source?: string }) {
+    super('SERVO_EVENT_CANCELLED', reason, options);
+    this.reason = reason;
+    this.source = options?.source;
+  }
+}
+
+/** True for an {@link EventCancelledError}, from any copy of this package. */
+export function isEventCancelledError(err: unknown): err is EventCancelledError {
+  return hasCode(err, 'SERVO_EVENT_CANCELLED');
+}
+
+/** An event was dispatched with parameters that fail its schema. */
+export class EventParameterError extends ServoError {
+  constructor(
+    readonly event: string,
+    readonly issues: readonly string[],
+  ) {
+    super('SERVO_EVENT_PARAMETERS', `invalid parameters for event "${event}": ${issues.join('; ')}`);
+  }
+}
+
+/** An event name that no connector of the assembly declares. */
+export class UnknownEventError extends ServoError {
+  constructor(
+    readonly event: string,
+    readonly known: readonly string[],
+  ) {
+    super('SERVO_UNKNOWN_EVENT', `unknown event "${event}"; known events: ${known.join(', ')}`);
+  }
+}
+
+/** An `on` handler failed; carries the connector's name. */
+export class HandlerError extends ServoError {
+  constructor(
+    readonly connector: string,
+    readonly event: string,
+    readonly preposition: 'before' | 'on' | 'after',
+    cause: unknown,
+  ) {
+    super(
+      'SERVO_HANDLER_FAILED',
+      `${preposition}:${event} handler of connector "${connector}" failed: ${cause instanceof Error ? cause.message : String(cause)}`,
+      { cause },
+    );
+  }
+}
+
+/**
+ * A configuration problem, located in the file. `toString()` gives the
+ * one-line message the CLI prints: file:line:column, field path, what was
+ * expected and how to fix it.
+ */
+export class ConfigError extends ServoError {
+  constructor(
+    message: string,
+    readonly details: {
+      file?: string | undefined;
+      line?: number | undefined;
+      column?: number | undefined;
+      /** Dotted path of the offending field, e.g. `webhooks[0].url`. */
+      path?: string | undefined;
+      /** How to fix it. */
+      hint?: string | undefined;
+    } = {},
+  ) {
+    super('SERVO_CONFIG_INVALID', message);
+  }
+
+  /** `servo.yaml:4:7: webhooks[0].url: expected an http(s) URL (fix: ...)` */
+  format(): string {
+    const d = this.details;
+    const where = [d.file, d.line, d.column].filter((p) => p !== undefined && p !== '').join(':');
+    const parts = [where, d.path].filter(Boolean);
+    const head = parts.length ? `${parts.join(': ')}: ` : '';
+    return `${head}${this.message}${d.hint ? ` (fix: ${d.hint})` : ''}`;
+  }
+}
+
+/** Several configuration problems found at once. */
+export class ConfigErrors extends ServoError {
+  constructor(readonly errors: readonly ConfigError[]) {
+    super('SERVO_CONFIG_INVALID', errors.map((e) => e.format()).join('\n'));
+  }
+}
+
+/** A connector package could not be loaded or is malformed. */
+export class ConnectorLoadError extends ServoError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('SERVO_CONNECTOR_LOAD', message, options);
+  }
+}
+
+/** A CLI usage problem (bad argument); the CLI exits 2. */
+export class UsageError extends ServoError {
+  constructor(message: string) {
+    super('SERVO_USAGE', message);
+  }
+}
+
+/** True when `err` carries the given stable code. */
+export function hasCode(err: unknown, code: string): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === code;
+}

@@ -1,0 +1,62 @@
+import { createRequire } from 'node:module';
+
+/** A structured logger (the pino call shape): `logger.info({ id }, 'delivered')`. */
+export interface Logger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+  /** A logger whose lines all carry `bindings`. */
+  child(bindings: Record<string, unknown>): Logger;
+}
+
+/** Options of {@link createLogger}. */
+export interface LoggerOptions {
+  /** Minimum level; default `SERVO_LOG_LEVEL` or `info`. `silent` logs nothing. */
+  level?: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  /** Where lines go; default stderr. */
+  destination?: { write(line: string): unknown };
+}
+
+/**
+ * A pino logger writing JSON lines, created on first use: commands that log
+ * nothing do not pay pino's load time at start-up.
+ */
+export function createLogger(options: LoggerOptions = {}): Logger {
+  const level = options.level ?? ((process.env.SERVO_LOG_LEVEL as LoggerOptions['level']) || 'info');
+  let real: Logger | undefined;
+  const get = (): Logger => {
+    if (!real) {
+      const pino = createRequire(import.meta.url)('pino') as typeof import('pino');
+      const dest = options.destination ?? (pino as any).destination({ fd: 2, sync: true });
+      real = (pino as any).default
+        ? (pino as any).default({ level, base: undefined }, dest)
+        : (pino as any)({ level, base: undefined }, dest);
+    }
+    return real!;
+  };
+  return lazy(get, {});
+}
+
+function lazy(get: () => Logger, bindings: Record<string, unknown>): Logger {
+  let child: Logger | undefined;
+  const target = (): Logger => (Object.keys(bindings).length ? (child ??= get().child(bindings)) : get());
+  return {
+    debug: (o, m) => target().debug(o, m),
+    info: (o, m) => target().info(o, m),
+    warn: (o, m) => target().warn(o, m),
+    error: (o, m) => target().error(o, m),
+    child: (b) => lazy(get, { ...bindings, ...b }),
+  };
+}
+
+/** A logger that drops everything (tests, benchmarks). */
+export const silentLogger: Logger = {
+  debug() {},
+  info() {},
+  warn() {},
+  error() {},
+  child() {
+    return silentLogger;
+  },
+};
