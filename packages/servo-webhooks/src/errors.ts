@@ -23,6 +23,8 @@ export const WebhookErrorCodes = {
   unknownEndpoint: 'WEBHOOK_UNKNOWN_ENDPOINT',
   closed: 'WEBHOOK_ENGINE_CLOSED',
   store: 'WEBHOOK_STORE',
+  /** Raised by `signing.ts` (`WebhookSecretError`) for a secret that cannot be a key. */
+  secret: 'WEBHOOK_SECRET_INVALID',
 } as const;
 
 /** One of the {@link WebhookErrorCodes}. */

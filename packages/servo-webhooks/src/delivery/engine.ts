@@ -482,6 +482,7 @@ export class DeliveryEngine {
       const now = this.clock.now();
       this.judge(st, r, d, now);
       if (r.kind === 'aborted') {
+        this.logger.debug({ webhook: st.ep.name, event: d.event, id: d.id, attempt: d.attempts }, 'webhook attempt aborted by shutdown; delivery stays pending');
         d.attempts--; // no verdict: the delivery stays pending as it was
         st.queue.requeue(d, now);
         return;

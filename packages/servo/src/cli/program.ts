@@ -44,7 +44,12 @@ function buildProgram(ctx: CommandContext): Command {
     .exitOverride()
     .configureOutput({ writeOut: (s) => ctx.stdout.write(s), writeErr: (s) => ctx.stderr.write(s) })
     .showHelpAfterError('(run `servo --help` for usage)')
-    .hook('preAction', (cmd) => ctx.setOptions(cmd.optsWithGlobals() as GlobalOptions));
+    .hook('preAction', (cmd, action) => {
+      const opts = cmd.optsWithGlobals() as GlobalOptions;
+      // A long-running servo logs its activity; one-shot commands only warnings, unless asked.
+      opts.logLevel ??= (ctx.env.SERVO_LOG_LEVEL as GlobalOptions['logLevel']) ?? (action.name() === 'run' ? 'info' : 'warn');
+      ctx.setOptions(opts);
+    });
 
   const lazy =
     (load: () => Promise<{ default: (ctx: CommandContext, ...args: any[]) => Promise<void> }>) =>

@@ -1,0 +1,741 @@
+/**
+* The delivery engine: queued, retried, signed POSTs to configured endpoints.
+*
+* Composition: {@link Transport} sends one POST; `retry.ts` classifies the
+* answer and computes the next wait; {@link EndpointQueue} holds each
+* endpoint's deliveries with its own concurrency; {@link CircuitBreaker}
+* pauses an endpoint that keeps failing; a {@link DeliveryStore} keeps
+* pending deliveries (in memory, or in SQLite across restarts).
+* @module
+*/
+import { CircuitOpenError, DeadlineExceededError, EndpointDisabledError, EngineClosedError, UnknownEndpointError, WebhookAbortedError, WebhookGoneError, WebhookHttpError, WebhookRedirectError, WebhookErrorCodes } from "../errors.js";
+import { signRequest } from "../signing.js";
+import { CircuitBreaker, DEFAULT_BREAKER } from "./breaker.js";
+import { newMessageId } from "./id.js";
+import { MemoryStore } from "./memory-store.js";
+import { EndpointQueue } from "./queue.js";
+import { DEFAULT_BACKOFF, classifyStatus, nextRetryDelay, parseRetryAfter } from "./retry.js";
+import { Transport, toTarget } from "./transport.js";
+/** Headers the engine sets itself; an endpoint's extra headers cannot override them. */
+const RESERVED_HEADERS = new Set([
+	"content-type",
+	"content-length",
+	"transfer-encoding",
+	"host",
+	"connection",
+	"x-servo-event",
+	"x-servo-delivery",
+	"x-servo-signature",
+	"webhook-id",
+	"webhook-timestamp",
+	"webhook-signature"
+]);
+const MAX_TIMER_MS = 2 ** 31 - 1;
+const silent = {
+	debug() {},
+	info() {},
+	warn() {},
+	error() {}
+};
+function realTimer(fn, ms) {
+	const t = setTimeout(fn, Math.min(Math.max(0, ms), MAX_TIMER_MS));
+	t.unref();
+	return () => clearTimeout(t);
+}
+function errorText(err) {
+	const code = err.code;
+	return `${typeof code === "string" ? code : err.name}: ${err.message}`;
+}
+/**
+* Sends signed webhook POSTs reliably: per-endpoint queues and concurrency,
+* retries with backoff, a circuit breaker, 410 handling, a bounded memory
+* queue and an optional persistent store.
+* @example
+* const engine = new DeliveryEngine({ endpoints, userAgent: 'servo-webhooks/0.1', logger });
+* engine.start();
+* engine.enqueue({ webhook: 'audit', event: 'after:measure', body, contentType: 'application/json' });
+* await engine.drain();
+* await engine.close();
+*/
+export class DeliveryEngine {
+	endpoints = new Map();
+	store;
+	transport;
+	logger;
+	clock;
+	setTimer;
+	random;
+	userAgent;
+	maxQueue;
+	concurrency;
+	drainTimeoutMs;
+	floorMs;
+	backoff;
+	breakerOptions;
+	onAttempt;
+	onResponse;
+	/** Aborts every in-flight attempt (drain timeout, close). */
+	stop = new AbortController();
+	state = "idle";
+	drainPromise;
+	drainCheck;
+	finishDrain;
+	constructor(options) {
+		this.logger = options.logger ?? silent;
+		this.clock = options.clock ?? { now: Date.now };
+		this.setTimer = options.clock?.setTimer ? options.clock.setTimer.bind(options.clock) : realTimer;
+		this.random = options.random ?? Math.random;
+		this.userAgent = options.userAgent;
+		this.maxQueue = Math.max(1, options.maxQueue ?? 1e4);
+		this.concurrency = Math.max(1, options.concurrency ?? 8);
+		this.drainTimeoutMs = options.drainTimeoutMs ?? 1e4;
+		this.floorMs = options.retryFloorMs ?? 5e3;
+		this.backoff = {
+			...DEFAULT_BACKOFF,
+			...options.backoff
+		};
+		this.breakerOptions = {
+			...DEFAULT_BREAKER,
+			...options.breaker
+		};
+		this.onAttempt = options.onAttempt;
+		this.onResponse = options.onResponse;
+		this.store = options.store ?? new MemoryStore();
+		const transportOptions = {};
+		if (options.http2 !== undefined) transportOptions.http2 = options.http2;
+		if (options.ca !== undefined) transportOptions.ca = options.ca;
+		if (options.bodyCap !== undefined) transportOptions.bodyCap = options.bodyCap;
+		this.transport = new Transport(transportOptions);
+		for (const ep of options.endpoints) this.endpoints.set(ep.name, this.initEndpoint(ep));
+	}
+	initEndpoint(ep) {
+		const extraHeaders = {};
+		for (const [k, v] of Object.entries(ep.headers)) {
+			const key = k.toLowerCase();
+			if (RESERVED_HEADERS.has(key)) this.logger.warn({
+				webhook: ep.name,
+				header: key
+			}, "webhook header ignored: set by the engine");
+			else extraHeaders[key] = v;
+		}
+		return {
+			ep,
+			target: toTarget(ep.url),
+			extraHeaders,
+			queue: new EndpointQueue(),
+			breaker: new CircuitBreaker(this.breakerOptions),
+			counters: {
+				delivered: 0,
+				retried: 0,
+				failed: 0,
+				dropped: 0,
+				dead: 0
+			},
+			disabled: false,
+			overflow: false,
+			cursor: 0,
+			pumpQueued: false,
+			wakeAt: Infinity,
+			cancelWake: undefined
+		};
+	}
+	endpoint(name) {
+		const st = this.endpoints.get(name);
+		if (!st) throw new UnknownEndpointError(name, [...this.endpoints.keys()]);
+		return st;
+	}
+	/**
+	* Starts delivering: with a persistent store, resumes the pending
+	* deliveries left by a previous run. Idempotent; `enqueue` calls it.
+	*/
+	start() {
+		if (this.state !== "idle") return;
+		this.state = "running";
+		if (!this.store.persistent) return;
+		const counts = this.store.counts();
+		let resumed = 0;
+		for (const st of this.endpoints.values()) {
+			st.overflow = true;
+			this.pageIn(st);
+			resumed += counts[st.ep.name]?.pending ?? 0;
+			this.schedulePump(st);
+		}
+		const orphans = Object.entries(counts).filter(([name, c]) => !this.endpoints.has(name) && c.pending > 0);
+		for (const [name, c] of orphans) {
+			this.logger.warn({
+				webhook: name,
+				pending: c.pending
+			}, "webhook store holds deliveries for an endpoint that is not configured; left in the store");
+		}
+		if (resumed > 0) this.logger.info({ pending: resumed }, "webhook deliveries resumed from the store");
+	}
+	/**
+	* Queues a delivery and returns at once (never waits on the network). With a
+	* persistent store the delivery is committed before this returns. An `id`
+	* already queued for the endpoint returns the queued delivery.
+	* @throws {@link UnknownEndpointError}, {@link EngineClosedError}
+	*/
+	enqueue(input) {
+		if (this.state === "idle") this.start();
+		if (this.state !== "running") throw new EngineClosedError(this.state === "closed" ? "closed" : "draining");
+		const st = this.endpoint(input.webhook);
+		const now = this.clock.now();
+		if (input.id !== undefined && st.queue.has(input.id)) {
+			return st.queue.get(input.id);
+		}
+		const d = this.newDelivery(input, now);
+		const seq = this.store.add(d);
+		if (this.store.persistent) {
+			if (!st.overflow && st.queue.size < this.maxQueue) {
+				st.queue.add(d, now);
+				st.cursor = seq;
+			} else {
+				st.overflow = true;
+			}
+		} else {
+			st.queue.add(d, now);
+			while (st.queue.size > this.maxQueue) {
+				const old = st.queue.dropOldest();
+				if (!old) break;
+				this.store.remove(old.id);
+				st.counters.dropped++;
+				this.logger.warn({
+					webhook: st.ep.name,
+					event: old.event,
+					id: old.id,
+					max_queue: this.maxQueue,
+					dropped: st.counters.dropped
+				}, "webhook delivery dropped: queue full");
+			}
+		}
+		this.schedulePump(st);
+		return d;
+	}
+	newDelivery(input, now) {
+		return {
+			id: input.id ?? newMessageId(now),
+			webhook: input.webhook,
+			event: input.event,
+			body: input.body,
+			contentType: input.contentType,
+			createdAt: now,
+			attempts: 0,
+			nextAttemptAt: now
+		};
+	}
+	/** Loads pending rows beyond the cursor from a persistent store, up to the queue bound. */
+	pageIn(st) {
+		if (!st.overflow) return;
+		const room = this.maxQueue - st.queue.size;
+		if (room <= 0) return;
+		const rows = this.store.pending({
+			webhook: st.ep.name,
+			after: st.cursor,
+			limit: room
+		});
+		const now = this.clock.now();
+		for (const row of rows) {
+			st.queue.add(row.delivery, now);
+			st.cursor = row.seq;
+		}
+		if (rows.length < room) st.overflow = false;
+	}
+	schedulePump(st) {
+		if (st.pumpQueued) return;
+		st.pumpQueued = true;
+		queueMicrotask(() => {
+			st.pumpQueued = false;
+			this.pump(st);
+		});
+	}
+	/** Starts as many attempts as the endpoint's concurrency, breaker and state allow. */
+	pump(st) {
+		if (this.state !== "running" && this.state !== "draining" || st.disabled) return;
+		const now = this.clock.now();
+		while (st.queue.inFlight < this.concurrency && st.queue.hasReady(now)) {
+			if (!st.breaker.tryAcquire(now)) {
+				// Open: wake when a probe is allowed. Half-open with a probe in flight: its end pumps.
+				if (st.breaker.state(now) === "open") this.wake(st, st.breaker.reopensAt(now));
+				return;
+			}
+			void this.deliver(st, st.queue.take(now));
+		}
+		if (st.queue.inFlight < this.concurrency) {
+			const due = st.queue.nextDueAt();
+			if (due !== Infinity) this.wake(st, due);
+		}
+	}
+	/** Arms the endpoint's single timer for `at` (unless it already fires earlier). */
+	wake(st, at) {
+		if (st.cancelWake && st.wakeAt <= at) return;
+		st.cancelWake?.();
+		st.wakeAt = at;
+		st.cancelWake = this.setTimer(() => {
+			st.cancelWake = undefined;
+			st.wakeAt = Infinity;
+			this.pump(st);
+			this.drainCheck?.();
+		}, at - this.clock.now());
+	}
+	headersFor(st, d, nowMs) {
+		return {
+			"content-type": d.contentType,
+			"user-agent": this.userAgent,
+			"x-servo-event": d.event,
+			"x-servo-delivery": d.id,
+			...signRequest(st.ep.secret, d.id, d.body, Math.floor(nowMs / 1e3)),
+			...st.extraHeaders
+		};
+	}
+	/** One signed POST (fresh timestamp), classified. Never throws. */
+	async attemptOnce(st, d, timeoutMs, signal) {
+		const startedAt = this.clock.now();
+		const t0 = performance.now();
+		const name = st.ep.name;
+		try {
+			const response = await this.transport.post({
+				target: st.target,
+				headers: this.headersFor(st, d, startedAt),
+				body: d.body,
+				timeoutMs,
+				webhook: name,
+				signal
+			});
+			const durationMs = performance.now() - t0;
+			const kind = classifyStatus(response.status);
+			const result = {
+				startedAt,
+				durationMs,
+				response,
+				kind,
+				hint: { slowDown: response.status === 429 }
+			};
+			if (kind === "retry") {
+				const ra = parseRetryAfter(response.headers["retry-after"], this.clock.now());
+				if (ra !== undefined) result.hint.retryAfterMs = ra;
+			}
+			if (kind === "gone") result.error = new WebhookGoneError(name);
+			else if (kind === "redirect") result.error = new WebhookRedirectError(name, response.status, response.headers["location"]);
+			else if (kind !== "delivered") result.error = new WebhookHttpError(name, response.status);
+			return result;
+		} catch (err) {
+			const error = err instanceof Error ? err : new Error(String(err));
+			const durationMs = performance.now() - t0;
+			const code = error.code;
+			if (code === WebhookErrorCodes.aborted) return {
+				startedAt,
+				durationMs,
+				error,
+				kind: "aborted",
+				hint: { slowDown: false }
+			};
+			const retryable = code === WebhookErrorCodes.timeout || code === WebhookErrorCodes.network;
+			return {
+				startedAt,
+				durationMs,
+				error,
+				kind: retryable ? "retry" : "failed",
+				hint: { slowDown: code === WebhookErrorCodes.timeout }
+			};
+		}
+	}
+	/** Feeds an attempt's verdict to the breaker and the 410 state. */
+	judge(st, r, d, now) {
+		if (r.kind === "aborted") {
+			st.breaker.release();
+			return;
+		}
+		if (r.kind === "retry") {
+			if (st.breaker.failure(now)) {
+				this.logger.warn({
+					webhook: st.ep.name,
+					failures: this.breakerOptions.failures,
+					cooldown_ms: this.breakerOptions.cooldownMs
+				}, "webhook circuit opened: deliveries wait");
+			}
+			return;
+		}
+		const wasClosed = st.breaker.state(now) === "closed";
+		st.breaker.success();
+		if (!wasClosed) this.logger.info({ webhook: st.ep.name }, "webhook circuit closed");
+		if (r.kind === "gone" && !st.disabled) {
+			st.disabled = true;
+			this.logger.error({
+				webhook: st.ep.name,
+				event: d.event,
+				id: d.id,
+				status: 410
+			}, "webhook endpoint disabled: receiver answered 410 Gone; deliveries are kept until it is enabled again");
+		}
+	}
+	/** Writes the one log line of an attempt and notifies `onAttempt`. */
+	record(st, d, r, outcome, retryInMs) {
+		const line = {
+			webhook: st.ep.name,
+			event: d.event,
+			id: d.id,
+			attempt: d.attempts
+		};
+		if (r.response) line.status = r.response.status;
+		else if (r.error) line.error = errorText(r.error);
+		line.latency_ms = Math.round(r.durationMs);
+		line.outcome = outcome;
+		if (outcome === "redirect") line.location = r.response?.headers["location"];
+		if (retryInMs !== undefined) line.retry_in_ms = retryInMs;
+		if (outcome === "delivered") this.logger.info(line, "webhook attempt");
+		else this.logger.warn(line, "webhook attempt");
+		if (this.onAttempt) {
+			const a = {
+				deliveryId: d.id,
+				webhook: st.ep.name,
+				event: d.event,
+				number: d.attempts,
+				startedAt: r.startedAt,
+				durationMs: r.durationMs,
+				outcome
+			};
+			if (r.response) a.status = r.response.status;
+			if (r.error) a.error = errorText(r.error);
+			this.callback(() => this.onAttempt(a));
+		}
+	}
+	/** Runs a user callback; its failure is logged, never propagated into delivery. */
+	callback(fn) {
+		try {
+			fn();
+		} catch (err) {
+			this.logger.error({ error: errorText(err) }, "webhook engine callback failed");
+		}
+	}
+	/** Runs one queued attempt and settles the delivery. Never rejects. */
+	async deliver(st, d) {
+		d.attempts++;
+		const r = await this.attemptOnce(st, d, st.ep.timeoutMs, this.stop.signal);
+		if (this.state === "closed") return;
+		try {
+			const now = this.clock.now();
+			this.judge(st, r, d, now);
+			if (r.kind === "aborted") {
+				this.logger.debug({
+					webhook: st.ep.name,
+					event: d.event,
+					id: d.id,
+					attempt: d.attempts
+				}, "webhook attempt aborted by shutdown; delivery stays pending");
+				d.attempts--;
+				st.queue.requeue(d, now);
+				return;
+			}
+			if (r.kind === "delivered") {
+				st.queue.remove(d);
+				this.store.remove(d.id);
+				st.counters.delivered++;
+				this.record(st, d, r, "delivered");
+				if (this.onResponse) this.callback(() => this.onResponse(d, r.response));
+				return;
+			}
+			st.counters.failed++;
+			if (r.kind === "gone") {
+				// Kept (not dead-lettered): it is sent again after enable(name).
+				d.nextAttemptAt = now;
+				this.store.reschedule(d.id, d.attempts, now);
+				st.queue.requeue(d, now);
+				this.record(st, d, r, "gone");
+				return;
+			}
+			if (r.kind === "retry") {
+				const policy = st.ep.retry;
+				const remainingMs = policy === false ? 0 : d.createdAt + policy.maxTimeMs - now;
+				const delay = nextRetryDelay({
+					policy,
+					attempts: d.attempts,
+					remainingMs,
+					failure: r.hint,
+					backoff: this.backoff,
+					floorMs: this.floorMs,
+					random: this.random
+				});
+				if (delay !== undefined) {
+					d.nextAttemptAt = now + delay;
+					this.store.reschedule(d.id, d.attempts, d.nextAttemptAt);
+					st.queue.requeue(d, now);
+					st.counters.retried++;
+					this.record(st, d, r, "retry", delay);
+					return;
+				}
+			}
+			// Permanent failure, redirect, or retries used up.
+			st.queue.remove(d);
+			this.store.deadLetter(d, errorText(r.error), now);
+			st.counters.dead++;
+			this.record(st, d, r, r.kind === "redirect" ? "redirect" : "failed");
+		} catch (err) {
+			this.logger.error({
+				webhook: st.ep.name,
+				id: d.id,
+				error: errorText(err)
+			}, "webhook delivery bookkeeping failed");
+		} finally {
+			if (this.state === "running" || this.state === "draining") {
+				if (this.store.persistent && st.overflow && st.queue.size <= this.maxQueue / 2) {
+					try {
+						this.pageIn(st);
+					} catch (err) {
+						this.logger.error({
+							webhook: st.ep.name,
+							error: errorText(err)
+						}, "webhook store read failed");
+					}
+				}
+				this.pump(st);
+				this.drainCheck?.();
+			}
+		}
+	}
+	/**
+	* Sends now, outside the queues (for `before` gates that wait for the
+	* answer): retries per the endpoint's policy, but never past `deadlineMs`
+	* in total. Fails fast when the endpoint is disabled or its circuit open.
+	* Resolves `{ ok: true, response }` on a 2xx, else `{ ok: false, error }`
+	* (with the last `response` when there was one). Never rejects, except
+	* for an unknown endpoint name.
+	*/
+	async send(input, opts) {
+		const st = this.endpoint(input.webhook);
+		const name = st.ep.name;
+		if (this.state === "closed") return {
+			ok: false,
+			error: new EngineClosedError("closed"),
+			attempts: 0
+		};
+		if (st.disabled) return {
+			ok: false,
+			error: new EndpointDisabledError(name),
+			attempts: 0
+		};
+		const start = this.clock.now();
+		const d = this.newDelivery(input, start);
+		const deadline = start + opts.deadlineMs;
+		const signal = linkSignals(this.stop.signal, opts.signal);
+		try {
+			let last;
+			const fail = (error) => {
+				const out = {
+					ok: false,
+					error,
+					attempts: d.attempts
+				};
+				if (last?.response) out.response = last.response;
+				return out;
+			};
+			for (;;) {
+				if (signal.aborted) return fail(new WebhookAbortedError(name, opts.signal?.reason));
+				const now = this.clock.now();
+				const remaining = deadline - now;
+				if (remaining <= 0) return fail(new DeadlineExceededError(name, opts.deadlineMs, last?.error));
+				if (!st.breaker.tryAcquire(now)) return fail(new CircuitOpenError(name, st.breaker.reopensAt(now)));
+				d.attempts++;
+				const r = last = await this.attemptOnce(st, d, Math.min(st.ep.timeoutMs, remaining), signal);
+				const after = this.clock.now();
+				this.judge(st, r, d, after);
+				if (r.kind === "aborted") return fail(r.error);
+				if (r.kind === "delivered") {
+					st.counters.delivered++;
+					this.record(st, d, r, "delivered");
+					return {
+						ok: true,
+						response: r.response,
+						attempts: d.attempts
+					};
+				}
+				st.counters.failed++;
+				let delay;
+				if (r.kind === "retry") {
+					const policy = st.ep.retry;
+					const sendLeft = deadline - after;
+					const policyLeft = policy === false ? 0 : d.createdAt + policy.maxTimeMs - after;
+					delay = nextRetryDelay({
+						policy,
+						attempts: d.attempts,
+						remainingMs: Math.min(sendLeft, policyLeft),
+						failure: r.hint,
+						backoff: this.backoff,
+						floorMs: this.floorMs,
+						random: this.random
+					});
+					if (delay !== undefined && delay >= sendLeft) delay = undefined;
+				}
+				if (delay === undefined) {
+					this.record(st, d, r, r.kind === "gone" || r.kind === "redirect" ? r.kind : "failed");
+					return fail(r.error);
+				}
+				st.counters.retried++;
+				this.record(st, d, r, "retry", delay);
+				if (delay > 0 && !await this.sleep(delay, signal)) return fail(new WebhookAbortedError(name, opts.signal?.reason));
+			}
+		} finally {
+			signal.dispose();
+		}
+	}
+	/** Waits on the engine clock; false when aborted first. */
+	sleep(ms, signal) {
+		return new Promise((resolve) => {
+			const onAbort = () => {
+				cancel();
+				resolve(false);
+			};
+			const cancel = this.setTimer(() => {
+				signal.removeEventListener("abort", onAbort);
+				resolve(true);
+			}, ms);
+			signal.addEventListener("abort", onAbort, { once: true });
+		});
+	}
+	/**
+	* Stops taking new deliveries and waits up to `timeoutMs` for the queues to
+	* empty. Returns early once nothing left can complete before the timeout
+	* (retries due later, open circuits, disabled endpoints). Attempts still in
+	* flight at the timeout are aborted and stay pending; with a persistent
+	* store everything pending is resumed by the next `start()`. Logs and
+	* returns the totals.
+	*/
+	drain(timeoutMs = this.drainTimeoutMs) {
+		if (this.drainPromise) return this.drainPromise;
+		if (this.state === "idle") this.state = "running";
+		if (this.state === "running") this.state = "draining";
+		const deadline = this.clock.now() + timeoutMs;
+		this.drainPromise = new Promise((resolve) => {
+			let done = false;
+			// A real, ref'd timer unless the clock is fake: a CLI awaiting drain() must stay alive until it ends.
+			const cancel = this.clock.setTimer ? this.setTimer(() => finish(), timeoutMs) : ((t) => () => clearTimeout(t))(setTimeout(() => finish(), Math.min(timeoutMs, MAX_TIMER_MS)));
+			const finish = () => {
+				if (done) return;
+				done = true;
+				cancel();
+				this.drainCheck = undefined;
+				this.finishDrain = undefined;
+				if (this.state === "draining") this.state = "drained";
+				this.halt();
+				resolve(this.summarize());
+			};
+			this.drainCheck = () => {
+				if (this.idleUntil(deadline)) finish();
+			};
+			this.finishDrain = finish;
+			if (this.state !== "draining") finish();
+			else queueMicrotask(() => this.drainCheck?.());
+		});
+		return this.drainPromise;
+	}
+	/** True when no endpoint can make progress before `deadline`. */
+	idleUntil(deadline) {
+		const now = this.clock.now();
+		for (const st of this.endpoints.values()) {
+			if (st.queue.inFlight > 0 || st.pumpQueued) return false;
+			if (st.disabled) continue;
+			if (st.breaker.state(now) === "open" && st.breaker.reopensAt(now) > deadline) continue;
+			if (st.overflow || st.queue.hasReady(now) || st.queue.nextDueAt() <= deadline) return false;
+		}
+		return true;
+	}
+	/** Stops timers and aborts in-flight attempts. */
+	halt() {
+		this.stop.abort();
+		for (const st of this.endpoints.values()) {
+			st.cancelWake?.();
+			st.cancelWake = undefined;
+			st.wakeAt = Infinity;
+		}
+	}
+	summarize() {
+		let pending = 0;
+		let delivered = 0;
+		let dead = 0;
+		let dropped = 0;
+		for (const st of this.endpoints.values()) {
+			delivered += st.counters.delivered;
+			dead += st.counters.dead;
+			dropped += st.counters.dropped;
+			if (!this.store.persistent) pending += st.queue.size;
+		}
+		try {
+			this.store.flush();
+			if (this.store.persistent) for (const c of Object.values(this.store.counts())) pending += c.pending;
+		} catch (err) {
+			this.logger.error({ error: errorText(err) }, "webhook store flush failed");
+		}
+		const summary = {
+			delivered,
+			pending,
+			dead,
+			dropped
+		};
+		if (pending > 0 && !this.store.persistent) {
+			this.logger.warn({ ...summary }, "webhook delivery drained; pending deliveries are lost (memory store)");
+		} else {
+			this.logger.info({ ...summary }, "webhook delivery drained");
+		}
+		return summary;
+	}
+	/** Counters and state per endpoint. */
+	stats() {
+		const now = this.clock.now();
+		const counts = this.store.persistent && this.state !== "closed" ? this.store.counts() : undefined;
+		const out = {};
+		for (const [name, st] of this.endpoints) {
+			const circuit = st.breaker.state(now);
+			out[name] = {
+				...st.counters,
+				queueDepth: counts ? counts[name]?.pending ?? 0 : st.queue.size,
+				circuit,
+				disabled: st.disabled
+			};
+		}
+		return out;
+	}
+	/** Dead-letter entries from the store, newest first. */
+	deadLetters(query = {}) {
+		return this.store.dead(query);
+	}
+	/** Re-enables an endpoint disabled by a 410 (and closes its circuit); its kept deliveries are sent again. */
+	enable(name) {
+		const st = this.endpoint(name);
+		const was = st.disabled;
+		st.disabled = false;
+		st.breaker.reset();
+		if (was) this.logger.info({ webhook: name }, "webhook endpoint enabled");
+		this.schedulePump(st);
+	}
+	/**
+	* Stops at once: aborts in-flight attempts (they stay pending), closes all
+	* connections and the store. Call `drain()` first for a graceful stop.
+	*/
+	async close() {
+		if (this.state === "closed") return;
+		this.finishDrain?.();
+		this.state = "closed";
+		this.halt();
+		await this.transport.destroy();
+		try {
+			this.store.close();
+		} catch (err) {
+			this.logger.error({ error: errorText(err) }, "webhook store close failed");
+		}
+	}
+}
+/** One signal aborted by either input; `dispose()` detaches the listeners. */
+function linkSignals(a, b) {
+	const ac = new AbortController();
+	const onA = () => ac.abort(a.reason);
+	const onB = () => ac.abort(b?.reason);
+	if (a.aborted) onA();
+	else if (b?.aborted) onB();
+	else {
+		a.addEventListener("abort", onA, { once: true });
+		b?.addEventListener("abort", onB, { once: true });
+	}
+	return Object.assign(ac.signal, { dispose: () => {
+		a.removeEventListener("abort", onA);
+		b?.removeEventListener("abort", onB);
+	} });
+}

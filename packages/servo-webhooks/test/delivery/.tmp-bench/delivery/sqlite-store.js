@@ -1,0 +1,204 @@
+import { mkdirSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname } from "node:path";
+import { WebhookStoreError } from "../errors.js";
+const SCHEMA_VERSION = 1;
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS pending (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  webhook TEXT NOT NULL,
+  event TEXT NOT NULL,
+  content_type TEXT NOT NULL,
+  body BLOB NOT NULL,
+  created_at INTEGER NOT NULL,
+  attempts INTEGER NOT NULL,
+  next_attempt_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS pending_webhook_seq ON pending (webhook, seq);
+CREATE TABLE IF NOT EXISTS dead (
+  id TEXT PRIMARY KEY,
+  webhook TEXT NOT NULL,
+  event TEXT NOT NULL,
+  content_type TEXT NOT NULL,
+  body BLOB NOT NULL,
+  created_at INTEGER NOT NULL,
+  attempts INTEGER NOT NULL,
+  next_attempt_at INTEGER NOT NULL,
+  error TEXT NOT NULL,
+  failed_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS dead_failed_at ON dead (failed_at);
+`;
+function toBuffer(u) {
+	return Buffer.isBuffer(u) ? u : Buffer.from(u.buffer, u.byteOffset, u.byteLength);
+}
+function toDelivery(r) {
+	return {
+		id: r.id,
+		webhook: r.webhook,
+		event: r.event,
+		contentType: r.content_type,
+		body: r.body,
+		createdAt: r.created_at,
+		attempts: r.attempts,
+		nextAttemptAt: r.next_attempt_at
+	};
+}
+/**
+* A persistent store in one SQLite file (WAL mode, prepared statements).
+*
+* `add` commits before returning. The other writes (delivered, rescheduled,
+* dead-lettered) are batched into one transaction per event-loop turn: losing
+* them in a crash only means a delivery is sent again after the restart,
+* which receivers handle by de-duplicating on the delivery id.
+*/
+export class SqliteStore {
+	path;
+	persistent = true;
+	db;
+	stmt;
+	ops = [];
+	flushScheduled;
+	applyOps;
+	closed = false;
+	/** Opens (creating if needed) the database file at `path`. */
+	constructor(path, options = {}) {
+		this.path = path;
+		const Database = createRequire(import.meta.url)("better-sqlite3");
+		try {
+			if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+			this.db = new Database(path);
+			this.db.pragma("journal_mode = WAL");
+			this.db.pragma(`synchronous = ${options.synchronous === "full" ? "FULL" : "NORMAL"}`);
+			this.db.pragma("busy_timeout = 5000");
+			const version = this.db.pragma("user_version", { simple: true });
+			if (version > SCHEMA_VERSION) {
+				throw new WebhookStoreError(`webhook store ${path} has schema version ${version}; this version of servo-webhooks reads up to ${SCHEMA_VERSION}`);
+			}
+			this.db.exec(SCHEMA);
+			this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
+		} catch (err) {
+			if (err instanceof WebhookStoreError) throw err;
+			throw new WebhookStoreError(`cannot open webhook store ${path}: ${err.message}`, { cause: err });
+		}
+		const db = this.db;
+		this.stmt = {
+			add: db.prepare("INSERT INTO pending (id, webhook, event, content_type, body, created_at, attempts, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
+			reschedule: db.prepare("UPDATE pending SET attempts = ?, next_attempt_at = ? WHERE id = ?"),
+			remove: db.prepare("DELETE FROM pending WHERE id = ?"),
+			dead: db.prepare("INSERT OR REPLACE INTO dead (id, webhook, event, content_type, body, created_at, attempts, next_attempt_at, error, failed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+			pending: db.prepare("SELECT * FROM pending WHERE webhook = ? AND seq > ? ORDER BY seq LIMIT ?"),
+			deadAll: db.prepare("SELECT * FROM dead ORDER BY failed_at DESC LIMIT ?"),
+			deadOf: db.prepare("SELECT * FROM dead WHERE webhook = ? ORDER BY failed_at DESC LIMIT ?"),
+			countPending: db.prepare("SELECT webhook, COUNT(*) AS n FROM pending GROUP BY webhook"),
+			countDead: db.prepare("SELECT webhook, COUNT(*) AS n FROM dead GROUP BY webhook")
+		};
+		this.applyOps = db.transaction((ops) => {
+			for (const op of ops) {
+				if (op.kind === "reschedule") this.stmt.reschedule.run(op.attempts, op.at, op.id);
+				else if (op.kind === "remove") this.stmt.remove.run(op.id);
+				else {
+					const d = op.d;
+					this.stmt.dead.run(d.id, d.webhook, d.event, d.contentType, toBuffer(d.body), d.createdAt, d.attempts, d.nextAttemptAt, op.error, op.failedAt);
+					this.stmt.remove.run(d.id);
+				}
+			}
+		});
+	}
+	/** @inheritdoc */
+	add(d) {
+		try {
+			const info = this.stmt.add.run(d.id, d.webhook, d.event, d.contentType, toBuffer(d.body), d.createdAt, d.attempts, d.nextAttemptAt);
+			return Number(info.lastInsertRowid);
+		} catch (err) {
+			throw new WebhookStoreError(`cannot store delivery ${d.id}: ${err.message}`, { cause: err });
+		}
+	}
+	queue(op) {
+		this.ops.push(op);
+		if (!this.flushScheduled) {
+			this.flushScheduled = setImmediate(() => {
+				this.flushScheduled = undefined;
+				this.flush();
+			});
+			this.flushScheduled.unref();
+		}
+	}
+	/** @inheritdoc */
+	reschedule(id, attempts, nextAttemptAt) {
+		this.queue({
+			kind: "reschedule",
+			id,
+			attempts,
+			at: nextAttemptAt
+		});
+	}
+	/** @inheritdoc */
+	remove(id) {
+		this.queue({
+			kind: "remove",
+			id
+		});
+	}
+	/** @inheritdoc */
+	deadLetter(delivery, error, failedAt) {
+		// Snapshot: the engine may keep mutating its copy.
+		this.queue({
+			kind: "dead",
+			d: { ...delivery },
+			error,
+			failedAt
+		});
+	}
+	/** @inheritdoc */
+	flush() {
+		if (this.ops.length === 0 || this.closed) return;
+		const ops = this.ops;
+		this.ops = [];
+		this.applyOps(ops);
+	}
+	/** @inheritdoc */
+	pending(query) {
+		this.flush();
+		const rows = this.stmt.pending.all(query.webhook, query.after ?? 0, query.limit);
+		return rows.map((r) => ({
+			seq: r.seq,
+			delivery: toDelivery(r)
+		}));
+	}
+	/** @inheritdoc */
+	dead(query = {}) {
+		this.flush();
+		const limit = query.limit ?? -1;
+		const rows = query.webhook === undefined ? this.stmt.deadAll.all(limit) : this.stmt.deadOf.all(query.webhook, limit);
+		return rows.map((r) => ({
+			...toDelivery(r),
+			error: r.error,
+			failedAt: r.failed_at
+		}));
+	}
+	/** @inheritdoc */
+	counts() {
+		this.flush();
+		const out = {};
+		for (const r of this.stmt.countPending.all()) (out[r.webhook] ??= {
+			pending: 0,
+			dead: 0
+		}).pending = r.n;
+		for (const r of this.stmt.countDead.all()) (out[r.webhook] ??= {
+			pending: 0,
+			dead: 0
+		}).dead = r.n;
+		return out;
+	}
+	/** @inheritdoc */
+	close() {
+		if (this.closed) return;
+		if (this.flushScheduled) clearImmediate(this.flushScheduled);
+		this.flushScheduled = undefined;
+		this.flush();
+		this.closed = true;
+		this.db.close();
+	}
+}

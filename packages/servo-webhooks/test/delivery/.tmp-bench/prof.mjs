@@ -1,0 +1,14 @@
+import { createServer } from 'node:http';
+import { DeliveryEngine } from './delivery/engine.js';
+const server = createServer((req, res) => { req.resume(); req.on('end', () => { res.writeHead(200); res.end('ok'); }); });
+server.keepAliveTimeout = 30000;
+await new Promise(r => server.listen(0, '127.0.0.1', r));
+const url = `http://127.0.0.1:${server.address().port}/hook`;
+const N = 30000, C = 8;
+const body = Buffer.from(JSON.stringify({ event: 'after:measure', data: 'x'.repeat(400) }));
+const e = new DeliveryEngine({ endpoints: [{ name: 'w', url, secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', headers: {}, retry: { maxTries: 3, maxTimeMs: 60000 }, timeoutMs: 5000 }], userAgent: 'b', concurrency: C, maxQueue: 100000 });
+const t0 = performance.now();
+for (let i = 0; i < N; i++) e.enqueue({ webhook: 'w', event: 'after:measure', body, contentType: 'application/json' });
+const s = await e.drain(120000);
+console.log(Math.round(N / (performance.now() - t0) * 1000));
+await e.close(); server.close();

@@ -1,0 +1,13 @@
+import { spawn } from 'node:child_process';
+import { DeliveryEngine } from './delivery/engine.js';
+const child = spawn(process.execPath, ['server.mjs'], { stdio: ['ignore', 'pipe', 'inherit'] });
+const port = await new Promise(r => child.stdout.once('data', d => r(String(d).trim())));
+const url = `http://127.0.0.1:${port}/hook`;
+const N = 40000, C = 8;
+const body = Buffer.from(JSON.stringify({ event: 'after:measure', data: 'x'.repeat(400) }));
+const e = new DeliveryEngine({ endpoints: [{ name: 'w', url, secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', headers: {}, retry: { maxTries: 3, maxTimeMs: 60000 }, timeoutMs: 5000 }], userAgent: 'b', concurrency: C, maxQueue: 100000 });
+const t0 = performance.now();
+for (let i = 0; i < N; i++) e.enqueue({ webhook: 'w', event: 'after:measure', body, contentType: 'application/json' });
+await e.drain(120000);
+console.log(Math.round(N / (performance.now() - t0) * 1000));
+await e.close(); child.kill();
