@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { model } from 'servo-core';
+import { compileSelector, isValidChannelName, model } from 'servo-core';
+import { assertValidSecret } from './signing.js';
 
 /**
  * Configuration of the webhooks connector.
@@ -40,7 +41,20 @@ export const RESERVED_HEADERS: readonly string[] = [
 ];
 
 const NAME = /^[A-Za-z0-9_\-./]{1,128}$/;
-const CHANNEL_SELECTOR = z.string().min(1, 'a channel selector cannot be empty');
+// Compiled here so a bad selector is a located config error, not a failure of every command at setup.
+const CHANNEL_SELECTOR = z
+  .string()
+  .min(1, 'a channel selector cannot be empty')
+  .superRefine((selector, ctx) => {
+    try {
+      compileSelector(selector);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message });
+    }
+  });
+const CHANNEL_NAME = z
+  .string()
+  .refine(isValidChannelName, 'expected a channel name: 1-128 letters, digits, ".", "-", "_" or "/"');
 
 /** `before:measure` split into its parts. */
 export interface EventSubscription {
@@ -107,6 +121,10 @@ export const DEFAULTS = {
   body_cap: 65_536,
 } as const;
 
+// What the HTTP client accepts: otherwise every request of the webhook would fail at send time.
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+
 function webhookSchema(events: readonly string[]) {
   const choices = events.flatMap((e) => [`before:${e}`, `after:${e}`]);
   const eventRef = z.string().refine((v) => choices.includes(v), {
@@ -133,7 +151,7 @@ function webhookSchema(events: readonly string[]) {
       description: z.string().optional(),
       events: z.union([eventRef, z.array(eventRef)]).optional(),
       channels: z.union([CHANNEL_SELECTOR, z.array(CHANNEL_SELECTOR)]).optional(),
-      response_channel: z.string().min(1).optional(),
+      response_channel: CHANNEL_NAME.optional(),
       url: z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' }),
       secret: z.string({ error: 'a secret is required to sign requests (use ${ENV_VAR} to keep it out of the file)' }).min(1, 'the secret cannot be empty'),
       headers: z.union([z.record(z.string(), z.string()), z.array(header)]).optional(),
@@ -151,18 +169,46 @@ function webhookSchema(events: readonly string[]) {
       deadline: model.DurationMs.prefault(DEFAULTS.deadline),
     })
     .superRefine((w, ctx) => {
+      // A malformed `whsec_` key would fail every request at signing time: reject it here.
+      try {
+        assertValidSecret(w.secret);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message, path: ['secret'] });
+      }
       if (!w.events && !w.channels) {
         ctx.addIssue({ code: 'custom', message: 'a webhook needs `events` (e.g. after:measure) or `channels`', path: [] });
       }
+      if (w.response_channel && w.channels) {
+        // Its own answers would be POSTed back to it, forever.
+        const selectors = Array.isArray(w.channels) ? w.channels : [w.channels];
+        const loop = selectors.find((sel) => {
+          try {
+            return compileSelector(sel).matches(w.response_channel!);
+          } catch {
+            return false; // reported by the selector's own check
+          }
+        });
+        if (loop !== undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `response_channel "${w.response_channel}" matches this webhook's own channel selector "${loop}", so each answer would be sent back to it`,
+            path: ['response_channel'],
+          });
+        }
+      }
       if (w.headers) {
-        const names = Array.isArray(w.headers) ? w.headers.map((h) => h.name) : Object.keys(w.headers);
-        names.forEach((n, i) => {
-          if (RESERVED_HEADERS.includes(n.toLowerCase())) {
-            ctx.addIssue({
-              code: 'custom',
-              message: `header "${n}" is set by the connector and cannot be replaced`,
-              path: Array.isArray(w.headers) ? ['headers', i, 'name'] : ['headers', n],
-            });
+        const list = Array.isArray(w.headers);
+        const entries = list ? (w.headers as { name: string; value: string }[]).map((h) => [h.name, h.value] as const) : Object.entries(w.headers);
+        entries.forEach(([n, v], i) => {
+          const at = (field: 'name' | 'value') => (list ? ['headers', i, field] : ['headers', n]);
+          if (!HEADER_NAME.test(n)) {
+            ctx.addIssue({ code: 'custom', message: `"${n}" is not a valid HTTP header name: use letters, digits and !#$%&'*+-.^_\`|~`, path: at('name') });
+          } else if (RESERVED_HEADERS.includes(n.toLowerCase())) {
+            ctx.addIssue({ code: 'custom', message: `header "${n}" is set by the connector and cannot be replaced`, path: at('name') });
+          }
+          if (!HEADER_VALUE.test(v)) {
+            // The value itself is not echoed: headers often carry tokens.
+            ctx.addIssue({ code: 'custom', message: `the value of header "${n}" cannot hold line breaks, control characters or characters beyond Latin-1`, path: at('value') });
           }
         });
       }
@@ -220,12 +266,12 @@ function normalise(raw: any, zctx: z.RefinementCtx, isList: boolean): WebhooksCo
   const seen = new Map<string, number>();
   const webhooks: WebhookConfig[] = raw.webhooks.map((w: any, i: number): WebhookConfig => {
     const name = w.name ?? `webhook_${i + 1}`;
-    if (w.name !== undefined) {
-      if (seen.has(name)) {
-        zctx.addIssue({ code: 'custom', message: `duplicate webhook name "${name}" (also used by entry ${seen.get(name)! + 1})`, path: isList ? [i, 'name'] : ['webhooks', i, 'name'] });
-      }
-      seen.set(name, i);
+    // Generated names count too: the delivery engine keys endpoints by name, so a clash would merge two webhooks.
+    if (seen.has(name)) {
+      const given = w.name === undefined ? ' (the name given to this unnamed entry; name it)' : '';
+      zctx.addIssue({ code: 'custom', message: `duplicate webhook name "${name}"${given} (also used by entry ${seen.get(name)! + 1})`, path: isList ? [i, 'name'] : ['webhooks', i, 'name'] });
     }
+    seen.set(name, i);
     const events = w.events === undefined ? [] : Array.isArray(w.events) ? w.events : [w.events];
     const headers: Record<string, string> = Array.isArray(w.headers)
       ? Object.fromEntries(w.headers.map((h: { name: string; value: string }) => [h.name, h.value]))

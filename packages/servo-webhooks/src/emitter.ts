@@ -85,7 +85,14 @@ export class WebhooksEmitter {
    */
   async send(webhook: WebhookConfig, event: string, body: Uint8Array, id: string, deadlineMs = webhook.deadlineMs): Promise<SendOutcome> {
     const engine = await this.engine();
-    return engine.send({ webhook: webhook.name, event, body, contentType: EVENT_CONTENT_TYPE, id }, { deadlineMs });
+    // The caller awaits this answer, but the engine waits between retries on unref'd timers:
+    // without a ref'd handle a CLI command would exit mid-retry (code 13, unsettled await).
+    const keepAlive = setInterval(() => {}, 60_000);
+    try {
+      return await engine.send({ webhook: webhook.name, event, body, contentType: EVENT_CONTENT_TYPE, id }, { deadlineMs });
+    } finally {
+      clearInterval(keepAlive);
+    }
   }
 
   /**
@@ -136,7 +143,9 @@ export class WebhooksEmitter {
     const decisions = await Promise.all(
       hooks.map(async (w) => {
         const { id, body } = this.body(w, name, params);
-        return { w, decision: decide(w, await this.send(w, name, body, id)) };
+        const outcome = await this.send(w, name, body, id);
+        if (outcome.ok) this.#onResponse(w.name, name, id, outcome.response);
+        return { w, decision: decide(w, outcome) };
       }),
     );
     for (const { w, decision } of decisions) {
@@ -202,8 +211,8 @@ export class WebhooksEmitter {
       http2: settings.http2,
       ...(settings.caFile ? { ca: settings.caFile } : {}),
       logger: this.#log,
-      onResponse: (d: { webhook: string; event: string; id: string }, r: WebhookResponse) => this.#onResponse(d.webhook, d.event, d.id, r),
-    } as ConstructorParameters<typeof DeliveryEngine>[0]);
+      onResponse: (d, r) => this.#onResponse(d.webhook, d.event, d.id, r),
+    });
     engine.start();
     return engine;
   }

@@ -27,7 +27,7 @@ import { newMessageId } from './id.js';
 import { MemoryStore } from './memory-store.js';
 import { EndpointQueue } from './queue.js';
 import { DEFAULT_BACKOFF, classifyStatus, nextRetryDelay, parseRetryAfter, type BackoffOptions, type FailureHint } from './retry.js';
-import { Transport, toTarget, type Target } from './transport.js';
+import { AttemptControl, Transport, toTarget, type Target } from './transport.js';
 import type {
   Attempt,
   AttemptOutcome,
@@ -119,7 +119,8 @@ interface Counters {
 interface EndpointState {
   readonly ep: WebhookEndpoint;
   readonly target: Target;
-  readonly extraHeaders: Record<string, string>;
+  /** The endpoint's own headers (lower-case names), or `undefined` when it has none. */
+  readonly extraHeaders: Record<string, string> | undefined;
   readonly queue: EndpointQueue;
   readonly breaker: CircuitBreaker;
   readonly counters: Counters;
@@ -142,6 +143,13 @@ interface AttemptResult {
   /** Classification of the answer; `aborted` means no verdict (shutdown or caller abort). */
   kind: AttemptOutcome | 'aborted';
   hint: FailureHint;
+}
+
+/** `defaults` overridden by the defined fields of `given` (an explicit `undefined` keeps the default). */
+function withDefaults<T extends object>(defaults: T, given: Partial<T> | undefined): T {
+  const out = { ...defaults };
+  if (given) for (const k of Object.keys(given) as (keyof T)[]) if (given[k] !== undefined) out[k] = given[k] as T[keyof T];
+  return out;
 }
 
 function errorText(err: Error): string {
@@ -177,8 +185,10 @@ export class DeliveryEngine {
   private readonly breakerOptions: BreakerOptions;
   private readonly onAttempt: ((a: Attempt) => void) | undefined;
   private readonly onResponse: ((d: Delivery, r: WebhookResponse) => void) | undefined;
-  /** Aborts every in-flight attempt (drain timeout, close). */
-  private readonly stop = new AbortController();
+  /** Queued attempts in flight, with their endpoint name (aborted at drain timeout and close). */
+  private readonly inflight = new Map<AttemptControl, string>();
+  /** Cancellers of running `send()` calls (called by close). */
+  private readonly sends = new Set<() => void>();
   private state: 'idle' | 'running' | 'draining' | 'drained' | 'closed' = 'idle';
   private drainPromise: Promise<DrainSummary> | undefined;
   private drainCheck: (() => void) | undefined;
@@ -194,8 +204,8 @@ export class DeliveryEngine {
     this.concurrency = Math.max(1, options.concurrency ?? 8);
     this.drainTimeoutMs = options.drainTimeoutMs ?? 10_000;
     this.floorMs = options.retryFloorMs ?? 5_000;
-    this.backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
-    this.breakerOptions = { ...DEFAULT_BREAKER, ...options.breaker };
+    this.backoff = withDefaults(DEFAULT_BACKOFF, options.backoff);
+    this.breakerOptions = withDefaults(DEFAULT_BREAKER, options.breaker);
     this.onAttempt = options.onAttempt;
     this.onResponse = options.onResponse;
     this.store = options.store ?? new MemoryStore();
@@ -217,7 +227,7 @@ export class DeliveryEngine {
     return {
       ep,
       target: toTarget(ep.url),
-      extraHeaders,
+      extraHeaders: Object.keys(extraHeaders).length > 0 ? extraHeaders : undefined,
       queue: new EndpointQueue(),
       breaker: new CircuitBreaker(this.breakerOptions),
       counters: { delivered: 0, retried: 0, failed: 0, dropped: 0, dead: 0 },
@@ -366,19 +376,27 @@ export class DeliveryEngine {
     }, at - this.clock.now());
   }
 
+  /** The request headers of one attempt: one object literal, signatures computed in place. */
   private headersFor(st: EndpointState, d: Delivery, nowMs: number): Record<string, string> {
-    return {
+    const id = d.id;
+    const sig = signRequest(st.ep.secret, id, d.body, Math.floor(nowMs / 1000));
+    const headers: Record<string, string> = {
       'content-type': d.contentType,
       'user-agent': this.userAgent,
       'x-servo-event': d.event,
-      'x-servo-delivery': d.id,
-      ...signRequest(st.ep.secret, d.id, d.body, Math.floor(nowMs / 1000)),
-      ...st.extraHeaders,
+      'x-servo-delivery': id,
+      'x-servo-signature': sig['x-servo-signature'],
+      'webhook-id': id,
+      'webhook-timestamp': sig['webhook-timestamp'],
+      'webhook-signature': sig['webhook-signature'],
     };
+    const extra = st.extraHeaders;
+    if (extra !== undefined) for (const k in extra) headers[k] = extra[k]!;
+    return headers;
   }
 
   /** One signed POST (fresh timestamp), classified. Never throws. */
-  private async attemptOnce(st: EndpointState, d: Delivery, timeoutMs: number, signal: AbortSignal): Promise<AttemptResult> {
+  private async attemptOnce(st: EndpointState, d: Delivery, timeoutMs: number, control: AttemptControl): Promise<AttemptResult> {
     const startedAt = this.clock.now();
     const t0 = performance.now();
     const name = st.ep.name;
@@ -389,7 +407,7 @@ export class DeliveryEngine {
         body: d.body,
         timeoutMs,
         webhook: name,
-        signal,
+        control,
       });
       const durationMs = performance.now() - t0;
       const kind = classifyStatus(response.status);
@@ -476,7 +494,14 @@ export class DeliveryEngine {
   /** Runs one queued attempt and settles the delivery. Never rejects. */
   private async deliver(st: EndpointState, d: Delivery): Promise<void> {
     d.attempts++;
-    const r = await this.attemptOnce(st, d, st.ep.timeoutMs, this.stop.signal);
+    const control = new AttemptControl();
+    this.inflight.set(control, st.ep.name);
+    let r: AttemptResult;
+    try {
+      r = await this.attemptOnce(st, d, st.ep.timeoutMs, control);
+    } finally {
+      this.inflight.delete(control);
+    }
     if (this.state === 'closed') return;
     try {
       const now = this.clock.now();
@@ -563,7 +588,21 @@ export class DeliveryEngine {
     const start = this.clock.now();
     const d = this.newDelivery(input, start);
     const deadline = start + opts.deadlineMs;
-    const signal = linkSignals(this.stop.signal, opts.signal);
+    // Cancellation (caller's signal or close()) reaches the attempt in flight or the wait between attempts.
+    let cancelled: Error | undefined;
+    let current: AttemptControl | undefined;
+    let wake: (() => void) | undefined;
+    const cancel = (reason: Error): void => {
+      if (cancelled) return;
+      cancelled = reason;
+      current?.abort(reason);
+      wake?.();
+    };
+    const onClose = (): void => cancel(new WebhookAbortedError(name, 'engine closed'));
+    const onUser = (): void => cancel(new WebhookAbortedError(name, opts.signal?.reason));
+    this.sends.add(onClose);
+    if (opts.signal?.aborted) onUser();
+    else opts.signal?.addEventListener('abort', onUser, { once: true });
     try {
       let last: AttemptResult | undefined;
       const fail = (error: Error): SendOutcome => {
@@ -572,13 +611,15 @@ export class DeliveryEngine {
         return out;
       };
       for (;;) {
-        if (signal.aborted) return fail(new WebhookAbortedError(name, opts.signal?.reason));
+        if (cancelled) return fail(cancelled);
         const now = this.clock.now();
         const remaining = deadline - now;
         if (remaining <= 0) return fail(new DeadlineExceededError(name, opts.deadlineMs, last?.error));
         if (!st.breaker.tryAcquire(now)) return fail(new CircuitOpenError(name, st.breaker.reopensAt(now)));
         d.attempts++;
-        const r = (last = await this.attemptOnce(st, d, Math.min(st.ep.timeoutMs, remaining), signal));
+        current = new AttemptControl();
+        const r = (last = await this.attemptOnce(st, d, Math.min(st.ep.timeoutMs, remaining), current));
+        current = undefined;
         const after = this.clock.now();
         this.judge(st, r, d, after);
         if (r.kind === 'aborted') return fail(r.error!);
@@ -610,26 +651,21 @@ export class DeliveryEngine {
         }
         st.counters.retried++;
         this.record(st, d, r, 'retry', delay);
-        if (delay > 0 && !(await this.sleep(delay, signal))) return fail(new WebhookAbortedError(name, opts.signal?.reason));
+        if (delay > 0) {
+          await new Promise<void>((resolve) => {
+            const stopTimer = this.setTimer(resolve, delay);
+            wake = () => {
+              stopTimer();
+              resolve();
+            };
+          });
+          wake = undefined;
+        }
       }
     } finally {
-      signal.dispose();
+      this.sends.delete(onClose);
+      opts.signal?.removeEventListener('abort', onUser);
     }
-  }
-
-  /** Waits on the engine clock; false when aborted first. */
-  private sleep(ms: number, signal: AbortSignal): Promise<boolean> {
-    return new Promise((resolve) => {
-      const onAbort = (): void => {
-        cancel();
-        resolve(false);
-      };
-      const cancel = this.setTimer(() => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(true);
-      }, ms);
-      signal.addEventListener('abort', onAbort, { once: true });
-    });
   }
 
   /**
@@ -683,9 +719,9 @@ export class DeliveryEngine {
     return true;
   }
 
-  /** Stops timers and aborts in-flight attempts. */
+  /** Stops timers and aborts in-flight queued attempts. */
   private halt(): void {
-    this.stop.abort();
+    for (const [control, name] of this.inflight) control.abort(new WebhookAbortedError(name, 'engine stopped'));
     for (const st of this.endpoints.values()) {
       st.cancelWake?.();
       st.cancelWake = undefined;
@@ -760,6 +796,7 @@ export class DeliveryEngine {
     this.finishDrain?.();
     this.state = 'closed';
     this.halt();
+    for (const cancel of this.sends) cancel();
     await this.transport.destroy();
     try {
       this.store.close();
@@ -768,23 +805,3 @@ export class DeliveryEngine {
     }
   }
 }
-
-/** One signal aborted by either input; `dispose()` detaches the listeners. */
-function linkSignals(a: AbortSignal, b: AbortSignal | undefined): AbortSignal & { dispose(): void } {
-  const ac = new AbortController();
-  const onA = (): void => ac.abort(a.reason);
-  const onB = (): void => ac.abort(b?.reason);
-  if (a.aborted) onA();
-  else if (b?.aborted) onB();
-  else {
-    a.addEventListener('abort', onA, { once: true });
-    b?.addEventListener('abort', onB, { once: true });
-  }
-  return Object.assign(ac.signal, {
-    dispose: () => {
-      a.removeEventListener('abort', onA);
-      b?.removeEventListener('abort', onB);
-    },
-  });
-}
-

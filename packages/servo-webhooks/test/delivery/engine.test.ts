@@ -302,6 +302,10 @@ describe('delivery', () => {
     await sleep(50);
     expect(r.requests).toHaveLength(3);
     expect(e.stats().w!.circuit).toBe('open');
+    // A gate does not wait for the cooldown: it fails fast.
+    const gated = await e.send({ webhook: 'w', event: 'before:x', body: bytes('g'), contentType: 'text/plain' }, { deadlineMs: 5000 });
+    expect(!gated.ok && isWebhookError(gated.error, 'WEBHOOK_CIRCUIT_OPEN')).toBe(true);
+    expect(r.requests).toHaveLength(3);
 
     // Half-open: exactly one probe; it fails, the circuit opens again.
     await clock.advance(1);
@@ -388,6 +392,25 @@ describe('delivery', () => {
     const summary = await e.drain(20_000);
     expect(performance.now() - t0).toBeLessThan(5_000);
     expect(summary.pending).toBe(1);
+  });
+
+  it('survives callbacks that throw, logging them', async () => {
+    const r = await server((_req, res) => reply(res, 200));
+    const log = captureLogger();
+    const e = engine({
+      endpoints: [endpoint('w', r.url)],
+      logger: log,
+      onAttempt: () => {
+        throw new Error('observer bug');
+      },
+      onResponse: () => {
+        throw new Error('observer bug');
+      },
+    });
+    for (let i = 0; i < 3; i++) e.enqueue({ webhook: 'w', event: 'after:x', body: bytes(`${i}`), contentType: 'text/plain' });
+    await waitFor(() => e.stats().w!.delivered === 3);
+    expect(log.lines.filter((l) => l.msg === 'webhook engine callback failed')).toHaveLength(6);
+    expect(e.stats().w!.queueDepth).toBe(0);
   });
 
   it('rejects unknown endpoints', async () => {

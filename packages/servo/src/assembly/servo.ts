@@ -60,6 +60,7 @@ export class Servo implements ServoHandle {
   readonly #instances: ConnectorInstance[] = [];
   readonly #hooks: { name: string; hooks: ConnectorHooks }[] = [];
   #state: 'idle' | 'running' | 'closed' = 'idle';
+  #closing: Promise<void> | undefined;
 
   private constructor(options: ServoOptions, events: Map<string, EventDefinition>) {
     this.name = options.name;
@@ -124,8 +125,11 @@ export class Servo implements ServoHandle {
     return e;
   }
 
-  /** Dispatches an event to the connectors (see `dispatch()` for the semantics). */
-  dispatch<E extends EventDefinition>(
+  /**
+   * Dispatches an event to the connectors (see `dispatch()` for the semantics).
+   * An unknown event name rejects (never throws synchronously) with {@link UnknownEventError}.
+   */
+  async dispatch<E extends EventDefinition>(
     event: E | string,
     params: ParamsInputOf<E>,
     options?: DispatchOptions,
@@ -143,12 +147,16 @@ export class Servo implements ServoHandle {
   }
 
   /**
-   * Stops the servo: dispatches `shutdown` if it was running, stops the
-   * exchange, then closes connectors in reverse order (they finish or persist
-   * pending work). Safe to call twice.
+   * Stops the servo: dispatches `shutdown` if it was running, closes
+   * connectors in reverse order (they finish or persist pending work), then
+   * stops the exchange. Safe to call twice: every call resolves when closing
+   * is done.
    */
-  async close(): Promise<void> {
-    if (this.#state === 'closed') return;
+  close(): Promise<void> {
+    return (this.#closing ??= this.#close());
+  }
+
+  async #close(): Promise<void> {
     const wasRunning = this.#state === 'running';
     this.#state = 'closed';
     if (wasRunning) {
@@ -158,7 +166,13 @@ export class Servo implements ServoHandle {
         this.logger.error({ err: (err as Error).message }, 'shutdown handler failed');
       }
     }
+    // Connectors close before the exchange stops, so what they still finish
+    // (e.g. webhook answers republished on a response channel) can publish.
+    await this.#closeHooks();
     await this.exchange.stop();
+  }
+
+  async #closeHooks(): Promise<void> {
     for (const { name, hooks } of [...this.#hooks].reverse()) {
       try {
         await hooks.close?.();
@@ -169,11 +183,18 @@ export class Servo implements ServoHandle {
   }
 
   async #setupAll(): Promise<void> {
-    for (const instance of this.#instances) {
-      const hooks = await instance.definition.setup(this.#contextFor(instance));
-      if (hooks) this.#hooks.push({ name: instance.name, hooks });
+    try {
+      for (const instance of this.#instances) {
+        const hooks = await instance.definition.setup(this.#contextFor(instance));
+        if (hooks) this.#hooks.push({ name: instance.name, hooks });
+      }
+      await this.dispatch('attach', { servo: this.name });
+    } catch (err) {
+      // Nobody gets a Servo to close: release what the connectors set up so far.
+      this.#state = 'closed';
+      await this.#closeHooks();
+      throw err;
     }
-    await this.dispatch('attach', { servo: this.name });
   }
 
   #contextFor(instance: ConnectorInstance): ConnectorContext<any> {

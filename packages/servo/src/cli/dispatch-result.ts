@@ -3,13 +3,17 @@ import { ExitError } from './program.js';
 
 /**
  * The results of a completed dispatch; a cancelled one ends the command with
- * exit code 1 and says who cancelled it and why, verbatim.
+ * exit code 1 and says who cancelled it and why, verbatim. Errors of after
+ * handlers do not fail the command; each is reported on `io.stderr`.
  */
-export function completedResults<R>(result: DispatchResult<R>): { connector: string; value?: R; error?: Error }[] {
+export function completedResults<R>(
+  result: DispatchResult<R>,
+  io: { readonly stderr: NodeJS.WritableStream },
+): { connector: string; value?: R; error?: Error }[] {
   if (result.status === 'cancelled') {
     const by = result.source ? `${result.cancelledBy} (${result.source})` : result.cancelledBy;
     throw new ExitError(1, `servo: ${result.event} cancelled by ${by}: ${result.reason}`);
   }
-  for (const e of result.afterErrors) process.emitWarning?.(e.message);
+  for (const e of result.afterErrors) io.stderr.write(`servo: warning: ${e.message}\n`);
   return result.results;
 }

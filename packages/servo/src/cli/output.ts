@@ -20,7 +20,7 @@ export function json(value: unknown): string {
 
 function cell(v: unknown): string {
   if (v === undefined || v === null || v === '') return '-';
-  if (Array.isArray(v)) return v.map(cell).join(', ');
+  if (Array.isArray(v)) return v.length ? v.map(cell).join(', ') : '-';
   if (typeof v === 'object') return JSON.stringify(v);
   return String(v).replace(/\s*\n\s*/g, ' ');
 }

@@ -110,12 +110,27 @@ async function importDefinition(type: string, packageName: string, modulePath: s
     );
   }
   const def = mod.default as Partial<ConnectorDefinition> | undefined;
-  if (!def || typeof def !== 'object' || typeof def.setup !== 'function' || !def.metadata || !def.config) {
+  const problems = definitionProblems(def, type);
+  if (problems.length) {
     throw new ConnectorLoadError(
-      `package ${packageName} declares connector "${type}" at ${modulePath}, but its default export is not a connector definition (expected defineConnector({...}))`,
+      `package ${packageName} declares connector "${type}" at ${modulePath}, but its default export is not a connector definition: ${problems.join('; ')} (expected export default defineConnector({ type, metadata, config, setup }))`,
     );
   }
   return def as ConnectorDefinition;
+}
+
+/** What is wrong with a module's default export as a connector definition (none: it is one). */
+function definitionProblems(def: Partial<ConnectorDefinition> | undefined, type: string): string[] {
+  if (def === undefined) return ['the module has no default export'];
+  if (!def || typeof def !== 'object') return [`it is ${def === null ? 'null' : `a ${typeof def}`}`];
+  const problems: string[] = [];
+  // A different type would make the name in servo.yaml and the instances' type disagree.
+  if (typeof def.type !== 'string') problems.push('`type` is not a string');
+  else if (def.type !== type) problems.push(`its \`type\` is "${def.type}", but package.json declares "${type}"`);
+  if (!def.metadata || typeof def.metadata !== 'object') problems.push('`metadata` is missing');
+  if (!def.config || (typeof def.config !== 'object' && typeof def.config !== 'function')) problems.push('`config` (a zod schema) is missing');
+  if (typeof def.setup !== 'function') problems.push('`setup` is not a function');
+  return problems;
 }
 
 function readManifest(file: string): Record<string, any> | undefined {

@@ -9,7 +9,7 @@ const PAIR = /^([^.=\s]+)\.([^=\s]+)=(.+)$/;
 export default async function adjust(ctx: CommandContext, settings: string[]): Promise<void> {
   const adjustments = settings.map(parseAdjustment);
   const servo = await ctx.loadServo();
-  const results = completedResults(await servo.dispatch('adjust', { adjustments })) as { connector: string; value?: any }[];
+  const results = completedResults(await servo.dispatch('adjust', { adjustments }), ctx) as { connector: string; value?: any }[];
   if (ctx.output === 'json') return ctx.write(json(results.map((r) => ({ connector: r.connector, description: r.value }))));
   const rows = adjustments.map((a) => [a.component_name, a.setting_name, a.value]);
   ctx.write(table(['COMPONENT', 'SETTING', 'VALUE'], rows));

@@ -6,7 +6,7 @@ import { json, table } from '../output.js';
 /** `servo check`: exit 1 when a check fails. */
 export default async function check(ctx: CommandContext): Promise<void> {
   const servo = await ctx.loadServo();
-  const results = completedResults(await servo.dispatch('check', {})) as { connector: string; value?: any[] }[];
+  const results = completedResults(await servo.dispatch('check', {}), ctx) as { connector: string; value?: any[] }[];
   const checks = results.flatMap((r) => (r.value ?? []).map((c) => ({ connector: r.connector, ...c })));
   if (ctx.output === 'json') ctx.write(json(checks));
   else if (checks.length === 0) ctx.write('no checks\n');

@@ -1,3 +1,4 @@
+import { UsageError } from '../../errors.js';
 import type { CommandContext } from '../context.js';
 import { completedResults } from '../dispatch-result.js';
 import { json, table } from '../output.js';
@@ -6,8 +7,12 @@ import { settingRange } from './render.js';
 /** `servo describe [CONNECTORS...]` */
 export default async function describe(ctx: CommandContext, connectors: string[]): Promise<void> {
   const servo = await ctx.loadServo();
+  const names = servo.connectors.map((c) => c.name);
+  const unknown = connectors.filter((c) => !names.includes(c));
+  // A misspelt name would otherwise print an empty description and succeed.
+  if (unknown.length) throw new UsageError(`unknown connector ${unknown.map((u) => `"${u}"`).join(', ')}; configured connectors: ${names.join(', ') || 'none'}`);
   const result = await servo.dispatch('describe', {}, connectors.length ? { include: connectors } : {});
-  const results = completedResults(result) as { connector: string; value?: any }[];
+  const results = completedResults(result, ctx) as { connector: string; value?: any }[];
   if (ctx.output === 'json') return ctx.write(json(results.map((r) => ({ connector: r.connector, description: r.value }))));
   const rows: unknown[][] = [];
   for (const r of results) {

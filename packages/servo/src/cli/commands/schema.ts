@@ -18,9 +18,17 @@ export default async function schema(ctx: CommandContext, name: string | undefin
   const context = { events: [...events.keys()] };
   if (!name) {
     if (!servo) throw new UsageError(`no ${ctx.configFile}: name an event or connector type, or pass --config FILE`);
-    const properties: Record<string, unknown> = {};
-    for (const c of servo.connectors) properties[c.name] = toJson(configSchemaOf(c.definition, context));
-    return ctx.write(json({ $schema: 'https://json-schema.org/draft/2020-12/schema', title: 'servo.yaml', type: 'object', properties, additionalProperties: false }));
+    // One zod object converted once, so shared definitions land in the root `$defs`
+    // and sections are described as input (fields with defaults are optional).
+    const shape: Record<string, z.ZodType> = {
+      name: z.string().min(1).optional().describe('Name of the servo'),
+      connectors: z
+        .union([z.array(z.string()), z.record(z.string(), z.string())])
+        .optional()
+        .describe('Connector types to activate, or instance names mapped to connector types'),
+    };
+    for (const c of servo.connectors) shape[c.name] = configSchemaOf(c.definition, context).optional();
+    return ctx.write(json(toJson(z.strictObject(shape).meta({ title: 'servo.yaml' }), 'input')));
   }
   const event = events.get(name);
   if (event) {

@@ -58,7 +58,7 @@ async function showEvents(ctx: CommandContext): Promise<void> {
 
 async function showMetrics(ctx: CommandContext): Promise<void> {
   const servo = await ctx.loadServo();
-  const results = completedResults(await servo.dispatch('metrics', {})) as { connector: string; value?: any[] }[];
+  const results = completedResults(await servo.dispatch('metrics', {}), ctx) as { connector: string; value?: any[] }[];
   const rows = results.flatMap((r) => (r.value ?? []).map((m) => ({ connector: r.connector, name: m.name, unit: m.unit })));
   if (ctx.output === 'json') return ctx.write(json(rows));
   ctx.write(table(['CONNECTOR', 'METRIC', 'UNIT'], rows.map((r) => [r.connector, r.name, r.unit])));
@@ -66,7 +66,7 @@ async function showMetrics(ctx: CommandContext): Promise<void> {
 
 async function showComponents(ctx: CommandContext): Promise<void> {
   const servo = await ctx.loadServo();
-  const results = completedResults(await servo.dispatch('components', {})) as { connector: string; value?: any[] }[];
+  const results = completedResults(await servo.dispatch('components', {}), ctx) as { connector: string; value?: any[] }[];
   const rows = results.flatMap((r) =>
     (r.value ?? []).map((c) => ({ connector: r.connector, name: c.name, settings: (c.settings ?? []).map((s: any) => s.name) })),
   );
