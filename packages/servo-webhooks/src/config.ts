@@ -313,3 +313,34 @@ function normalise(raw: any, zctx: z.RefinementCtx, isList: boolean): WebhooksCo
     },
   };
 }
+
+/** A validated configuration in the form it is written in servo.yaml (mapping form, every default spelled out). */
+export function encodeConfig(config: WebhooksConfig): unknown {
+  const d = model.formatDuration;
+  const s = config.settings;
+  return {
+    store: s.store.kind === 'memory' ? 'memory' : `sqlite:${s.store.path}`,
+    max_queue: s.maxQueue,
+    drain_timeout: d(s.drainTimeoutMs),
+    concurrency: s.concurrency,
+    breaker: { failures: s.breaker.failures, cooldown: d(s.breaker.cooldownMs) },
+    retry_floor: d(s.retryFloorMs),
+    http2: s.http2,
+    ...(s.caFile ? { ca_file: s.caFile } : {}),
+    body_cap: s.bodyCap,
+    webhooks: config.webhooks.map((w) => ({
+      name: w.name,
+      ...(w.description ? { description: w.description } : {}),
+      ...(w.events.length ? { events: w.events.map((e) => `${e.preposition}:${e.event}`) } : {}),
+      ...(w.channels.length ? { channels: [...w.channels] } : {}),
+      ...(w.responseChannel ? { response_channel: w.responseChannel } : {}),
+      url: w.url,
+      secret: w.secret,
+      headers: { ...w.headers },
+      backoff: w.retry === false ? false : { max_tries: w.retry.maxTries, max_time: d(w.retry.maxTimeMs) },
+      timeout: d(w.timeoutMs),
+      failure_policy: w.failurePolicy,
+      deadline: d(w.deadlineMs),
+    })),
+  };
+}

@@ -4,7 +4,7 @@
  * @module
  */
 import { defineConnector } from 'servo-core';
-import { configSchema, type WebhooksConfig } from './config.js';
+import { configSchema, encodeConfig, type WebhooksConfig } from './config.js';
 import { WebhooksEmitter } from './emitter.js';
 import { generateConfig } from './generate.js';
 import { VERSION } from './version.js';
@@ -19,6 +19,7 @@ export default defineConnector<WebhooksConfig>({
     maturity: 'stable',
   },
   config: configSchema,
+  encodeConfig,
   secretFields: ['secret'],
   generate: generateConfig,
   setup(ctx) {

@@ -99,6 +99,10 @@ const RESERVED_HEADERS = new Set([
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
+/** Shared, never mutated hints of the common outcomes. */
+const NO_HINT: FailureHint = Object.freeze({ slowDown: false });
+const SLOW_DOWN: FailureHint = Object.freeze({ slowDown: true });
+
 const silent: DeliveryLogger = { debug() {}, info() {}, warn() {}, error() {} };
 
 function realTimer(fn: () => void, ms: number): () => void {
@@ -134,12 +138,12 @@ interface EndpointState {
   cancelWake: (() => void) | undefined;
 }
 
-/** What one attempt produced, before the retry decision. */
+/** What one attempt produced, before the retry decision (every field always set: one object shape). */
 interface AttemptResult {
   startedAt: number;
   durationMs: number;
-  response?: WebhookResponse;
-  error?: Error;
+  response: WebhookResponse | undefined;
+  error: Error | undefined;
   /** Classification of the answer; `aborted` means no verdict (shutdown or caller abort). */
   kind: AttemptOutcome | 'aborted';
   hint: FailureHint;
@@ -355,7 +359,7 @@ export class DeliveryEngine {
         if (st.breaker.state(now) === 'open') this.wake(st, st.breaker.reopensAt(now));
         return;
       }
-      void this.deliver(st, st.queue.take(now)!);
+      this.deliver(st, st.queue.takeReady());
     }
     if (st.queue.inFlight < this.concurrency) {
       const due = st.queue.nextDueAt();
@@ -395,45 +399,66 @@ export class DeliveryEngine {
     return headers;
   }
 
-  /** One signed POST (fresh timestamp), classified. Never throws. */
-  private async attemptOnce(st: EndpointState, d: Delivery, timeoutMs: number, control: AttemptControl): Promise<AttemptResult> {
+  /**
+   * One signed POST (fresh timestamp); `done` gets the classified result,
+   * always asynchronously, exactly once. Callback-based: queued deliveries
+   * are the hot path and need no promise per attempt.
+   */
+  private attempt(st: EndpointState, d: Delivery, timeoutMs: number, control: AttemptControl, done: (r: AttemptResult) => void): void {
     const startedAt = this.clock.now();
     const t0 = performance.now();
-    const name = st.ep.name;
+    let headers: Record<string, string>;
     try {
-      const response = await this.transport.post({
-        target: st.target,
-        headers: this.headersFor(st, d, startedAt),
-        body: d.body,
-        timeoutMs,
-        webhook: name,
-        control,
-      });
-      const durationMs = performance.now() - t0;
-      const kind = classifyStatus(response.status);
-      const result: AttemptResult = { startedAt, durationMs, response, kind, hint: { slowDown: response.status === 429 } };
-      if (kind === 'retry') {
-        const ra = parseRetryAfter(response.headers['retry-after'], this.clock.now());
-        if (ra !== undefined) result.hint.retryAfterMs = ra;
-      }
-      if (kind === 'gone') result.error = new WebhookGoneError(name);
-      else if (kind === 'redirect') result.error = new WebhookRedirectError(name, response.status, response.headers['location']);
-      else if (kind !== 'delivered') result.error = new WebhookHttpError(name, response.status);
-      return result;
+      headers = this.headersFor(st, d, startedAt);
     } catch (err) {
-      const error = err instanceof Error ? err : new Error(String(err));
-      const durationMs = performance.now() - t0;
-      const code = (error as { code?: unknown }).code;
-      if (code === WebhookErrorCodes.aborted) return { startedAt, durationMs, error, kind: 'aborted', hint: { slowDown: false } };
-      const retryable = code === WebhookErrorCodes.timeout || code === WebhookErrorCodes.network;
-      return {
-        startedAt,
-        durationMs,
-        error,
-        kind: retryable ? 'retry' : 'failed',
-        hint: { slowDown: code === WebhookErrorCodes.timeout },
-      };
+      queueMicrotask(() => done(this.failure(err, startedAt, t0)));
+      return;
     }
+    this.transport.dispatch({ target: st.target, headers, body: d.body, timeoutMs, webhook: st.ep.name, control }, (err, response) => {
+      done(response !== undefined ? this.classify(st, response, startedAt, t0) : this.failure(err, startedAt, t0));
+    });
+  }
+
+  /** {@link attempt} as a promise (for `send()`). */
+  private attemptOnce(st: EndpointState, d: Delivery, timeoutMs: number, control: AttemptControl): Promise<AttemptResult> {
+    return new Promise((resolve) => this.attempt(st, d, timeoutMs, control, resolve));
+  }
+
+  /** The result of an attempt that got an HTTP answer. */
+  private classify(st: EndpointState, response: WebhookResponse, startedAt: number, t0: number): AttemptResult {
+    const durationMs = performance.now() - t0;
+    const kind = classifyStatus(response.status);
+    if (kind === 'delivered') return { startedAt, durationMs, response, error: undefined, kind, hint: NO_HINT };
+    const name = st.ep.name;
+    const hint: FailureHint = { slowDown: response.status === 429 };
+    if (kind === 'retry') {
+      const ra = parseRetryAfter(response.headers['retry-after'], this.clock.now());
+      if (ra !== undefined) hint.retryAfterMs = ra;
+    }
+    const error =
+      kind === 'gone'
+        ? new WebhookGoneError(name)
+        : kind === 'redirect'
+          ? new WebhookRedirectError(name, response.status, response.headers['location'])
+          : new WebhookHttpError(name, response.status);
+    return { startedAt, durationMs, response, error, kind, hint };
+  }
+
+  /** The result of an attempt that got no HTTP answer. */
+  private failure(err: unknown, startedAt: number, t0: number): AttemptResult {
+    const error = err instanceof Error ? err : new Error(String(err));
+    const durationMs = performance.now() - t0;
+    const code = (error as { code?: unknown }).code;
+    if (code === WebhookErrorCodes.aborted) return { startedAt, durationMs, response: undefined, error, kind: 'aborted', hint: NO_HINT };
+    const retryable = code === WebhookErrorCodes.timeout || code === WebhookErrorCodes.network;
+    return {
+      startedAt,
+      durationMs,
+      response: undefined,
+      error,
+      kind: retryable ? 'retry' : 'failed',
+      hint: code === WebhookErrorCodes.timeout ? SLOW_DOWN : NO_HINT,
+    };
   }
 
   /** Feeds an attempt's verdict to the breaker and the 410 state. */
@@ -478,30 +503,32 @@ export class DeliveryEngine {
       const a: Attempt = { deliveryId: d.id, webhook: st.ep.name, event: d.event, number: d.attempts, startedAt: r.startedAt, durationMs: r.durationMs, outcome };
       if (r.response) a.status = r.response.status;
       if (r.error) a.error = errorText(r.error);
-      this.callback(() => this.onAttempt!(a));
+      try {
+        this.onAttempt(a);
+      } catch (err) {
+        this.callbackFailed(err);
+      }
     }
   }
 
-  /** Runs a user callback; its failure is logged, never propagated into delivery. */
-  private callback(fn: () => void): void {
-    try {
-      fn();
-    } catch (err) {
-      this.logger.error({ error: errorText(err as Error) }, 'webhook engine callback failed');
-    }
+  /** Logs the failure of a user callback (never propagated into delivery). */
+  private callbackFailed(err: unknown): void {
+    this.logger.error({ error: errorText(err as Error) }, 'webhook engine callback failed');
   }
 
-  /** Runs one queued attempt and settles the delivery. Never rejects. */
-  private async deliver(st: EndpointState, d: Delivery): Promise<void> {
+  /** Starts one queued attempt; {@link settle} takes its result. */
+  private deliver(st: EndpointState, d: Delivery): void {
     d.attempts++;
     const control = new AttemptControl();
     this.inflight.set(control, st.ep.name);
-    let r: AttemptResult;
-    try {
-      r = await this.attemptOnce(st, d, st.ep.timeoutMs, control);
-    } finally {
+    this.attempt(st, d, st.ep.timeoutMs, control, (r) => {
       this.inflight.delete(control);
-    }
+      this.settle(st, d, r);
+    });
+  }
+
+  /** Books the result of a queued attempt: delivered, retried, kept or dead-lettered; then pumps. Never throws. */
+  private settle(st: EndpointState, d: Delivery, r: AttemptResult): void {
     if (this.state === 'closed') return;
     try {
       const now = this.clock.now();
@@ -517,7 +544,13 @@ export class DeliveryEngine {
         this.store.remove(d.id);
         st.counters.delivered++;
         this.record(st, d, r, 'delivered');
-        if (this.onResponse) this.callback(() => this.onResponse!(d, r.response!));
+        if (this.onResponse) {
+          try {
+            this.onResponse(d, r.response!);
+          } catch (err) {
+            this.callbackFailed(err);
+          }
+        }
         return;
       }
       st.counters.failed++;

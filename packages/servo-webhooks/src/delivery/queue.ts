@@ -147,6 +147,13 @@ export class EndpointQueue {
     return d;
   }
 
+  /** Takes the head of the ready list and marks it in flight; only right after `hasReady()` returned true. */
+  takeReady(): Delivery {
+    const d = this.ready.shift()!;
+    this.inflight.add(d.id);
+    return d;
+  }
+
   /** Earliest `nextAttemptAt` of the waiting deliveries (Infinity if none). */
   nextDueAt(): number {
     for (let d = this.waiting.peek(); d; d = this.waiting.peek()) {

@@ -59,6 +59,9 @@ export class AttemptControl {
   }
 }
 
+/** Receives the outcome of one POST: a response, or the error (`response` undefined). */
+export type PostCallback = (err: unknown, response?: WebhookResponse) => void;
+
 /** One POST. */
 export interface PostRequest {
   target: Target;
@@ -118,25 +121,37 @@ export class Transport {
    * given to `control.abort()`; any HTTP status resolves.
    */
   post(req: PostRequest): Promise<WebhookResponse> {
-    if (req.control?.aborted) return Promise.reject(req.control.reason);
+    return new Promise((resolve, reject) => this.dispatch(req, (err, res) => (res !== undefined ? resolve(res) : reject(err))));
+  }
+
+  /**
+   * {@link post} with a callback: `done(undefined, response)` or
+   * `done(error)`, exactly once and never synchronously.
+   */
+  dispatch(req: PostRequest, done: PostCallback): void {
     const agent = this.ready;
-    if (agent === undefined) return this.getAgent().then(() => this.post(req));
-    return new Promise((resolve, reject) => {
-      const call = new PostCall(req, this.bodyCap, resolve, reject);
-      agent.dispatch(
-        {
-          origin: req.target.origin,
-          path: req.target.path,
-          method: 'POST',
-          headers: req.headers,
-          body: req.body,
-          // Backstops only: the call's own timer is the real, overall budget.
-          headersTimeout: req.timeoutMs + 1000,
-          bodyTimeout: req.timeoutMs + 1000,
-        },
-        call,
+    if (agent === undefined || req.control?.aborted) {
+      // First POST (undici loads), or nothing to send: settle on a later tick either way.
+      this.getAgent().then(
+        () => (req.control?.aborted ? done(req.control.reason) : this.dispatch(req, done)),
+        (err: unknown) => done(err),
       );
-    });
+      return;
+    }
+    const call = new PostCall(req, this.bodyCap, done);
+    agent.dispatch(
+      {
+        origin: req.target.origin,
+        path: req.target.path,
+        method: 'POST',
+        headers: req.headers,
+        body: req.body,
+        // Backstops only: the call's own timer is the real, overall budget.
+        headersTimeout: req.timeoutMs + 1000,
+        bodyTimeout: req.timeoutMs + 1000,
+      },
+      call,
+    );
   }
 
   /** Waits for in-flight requests, then closes all connections. */
@@ -174,8 +189,7 @@ class PostCall {
   constructor(
     private readonly req: PostRequest,
     private readonly cap: number,
-    private readonly resolve: (r: WebhookResponse) => void,
-    private readonly reject: (err: unknown) => void,
+    private readonly done: PostCallback,
   ) {
     this.timer = setTimeout(onTimer, req.timeoutMs, this);
     this.timer.unref();
@@ -192,8 +206,18 @@ class PostCall {
   private fail(reason: unknown): void {
     if (this.settled) return;
     this.end();
-    this.reject(reason);
+    this.report(reason, undefined);
     this.abortRequest?.(reason as Error);
+  }
+
+  /**
+   * Hands the outcome over on a microtask: never synchronously inside
+   * `agent.dispatch()` nor inside undici's parser callbacks, where a new
+   * request dispatched by the caller would find this connection still busy
+   * (and open another one).
+   */
+  private report(err: unknown, res: WebhookResponse | undefined): void {
+    queueMicrotask(() => this.done(err, res));
   }
 
   private end(): void {
@@ -250,7 +274,7 @@ class PostCall {
   private finish(truncated: boolean): void {
     this.end();
     const chunks = this.chunks;
-    this.resolve({
+    this.report(undefined, {
       status: this.status,
       headers: flattenHeaders(this.rawHeaders),
       body: chunks === undefined ? EMPTY : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, this.size),

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { standardEvents } from 'servo-core';
-import { configSchema, type WebhooksConfig } from '../../src/config.js';
+import { configSchema, encodeConfig, type WebhooksConfig } from '../../src/config.js';
 
 const EVENTS = standardEvents.map((e) => e.name);
 const schema = configSchema({ events: EVENTS });
@@ -246,5 +246,24 @@ describe('webhooks config: secrets, headers, names', () => {
     const r = schema.safeParse([{ ...base, secret, url: 'ftp://x', headers: { 'x-servo-signature': 'y' }, events: 'on:measure', timeout: 'x' }]);
     expect(r.success).toBe(false);
     expect(JSON.stringify(r.error!.issues)).not.toContain(secret);
+  });
+});
+
+describe('encodeConfig (what `servo config` prints)', () => {
+  it('writes the servo.yaml form, which reads back to the same configuration', () => {
+    const config = schema.parse({
+      store: 'sqlite:./hooks.db',
+      drain_timeout: '45s',
+      webhooks: [
+        { ...base, headers: [{ name: 'x-a', value: '1' }], backoff: { max_tries: 4, max_time: '2m' }, timeout: '1500ms' },
+        { name: 'gate', events: ['before:adjust'], url: 'https://127.0.0.1:9/gate', secret: 'x', backoff: false, failure_policy: 'fail' },
+        { name: 'pipe', channels: ['metrics.*'], response_channel: 'answers', url: 'http://127.0.0.1:9/p', secret: 'y' },
+      ],
+    });
+    const encoded = encodeConfig(config) as { drain_timeout: string; webhooks: Record<string, unknown>[] };
+    expect(encoded.drain_timeout).toBe('45s');
+    expect(encoded.webhooks[0]).toMatchObject({ events: ['after:measure'], backoff: { max_tries: 4, max_time: '2m' }, timeout: '1.5s' });
+    expect(encoded.webhooks[1]).toMatchObject({ backoff: false, failure_policy: 'fail' });
+    expect(schema.parse(encoded)).toEqual(config);
   });
 });

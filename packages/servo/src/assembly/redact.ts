@@ -1,5 +1,5 @@
 /** Field names treated as secrets even when a connector does not declare them. */
-const SECRET_NAME = /(secret|password|passwd|token|api[_-]?key|private[_-]?key|credential)/i;
+const SECRET_NAME = /(secret|password|passwd|token|api[_-]?key|private[_-]?key|credential|authorization|cookie)/i;
 
 /** Placeholder printed instead of a secret. */
 export const REDACTED = '********';

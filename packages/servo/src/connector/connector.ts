@@ -125,6 +125,11 @@ export interface ConnectorDefinition<C = any> {
    * `defaults: true`, fields that have defaults are written out too.
    */
   generate?(options: { defaults: boolean }): GeneratedConfig;
+  /**
+   * The validated configuration as it would be written in servo.yaml, for
+   * `servo config`; default: the validated value itself.
+   */
+  encodeConfig?(config: C): unknown;
   /** Names of config fields (at any depth) whose values are secrets: redacted by `servo config`. */
   readonly secretFields?: readonly string[];
   /** Attaches handlers for one instance. Runs once per instance. */

@@ -10,7 +10,7 @@ export default async function config(ctx: CommandContext): Promise<void> {
   const connectors: Record<string, string> = {};
   for (const c of servo.connectors) {
     connectors[c.name] = c.type;
-    out[c.name] = redact(c.config, c.definition.secretFields ?? []);
+    out[c.name] = redact(c.definition.encodeConfig ? c.definition.encodeConfig(c.config) : c.config, c.definition.secretFields ?? []);
   }
   out.connectors = connectors;
   ctx.write(ctx.output === 'json' ? json(out) : stringify(out));
