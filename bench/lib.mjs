@@ -265,3 +265,32 @@ export function bareRunner(m, { origin, path = '/hook', concurrency = 8, makeBod
     },
   };
 }
+
+// ---------------------------------------------------------------- servo assemblies
+
+/** A scripts-free connector whose on-handler answers `measure` with {@link measurement}. */
+export async function tinyConnector(m) {
+  const { z } = await import('zod');
+  const value = measurement();
+  return m.core.defineConnector({
+    type: 'tiny',
+    metadata: { version: '1.0.0', description: 'answers measure', maturity: 'experimental' },
+    config: z.object({}),
+    setup(ctx) {
+      ctx.on('measure', () => value);
+    },
+  });
+}
+
+/** Servo.create with the tiny connector, plus the webhooks connector when `webhooks` is given. */
+export async function makeServo(m, { name, webhooks, settings = {}, logger }) {
+  const tiny = await tinyConnector(m);
+  const connectors = [{ definition: tiny, name: 'tiny' }];
+  if (webhooks) connectors.push({ definition: m.webhooksConnector, name: 'webhooks', config: { ...settings, webhooks } });
+  const servo = await m.core.Servo.create({ name, connectors, ...(logger ? { logger } : {}) });
+  await servo.start();
+  return servo;
+}
+
+/** The params every benchmark dispatches `measure` with. */
+export const MEASURE_PARAMS = { metrics: ['throughput', 'error_rate', 'latency_p99'] };

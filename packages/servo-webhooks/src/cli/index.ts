@@ -1,5 +1,6 @@
 /**
- * `servo webhooks list | schema | trigger`: the seed's three commands.
+ * `servo webhooks list | schema | trigger`: the seed's three commands, and
+ * `dead`, the read-only dead-letter view of a SQLite store.
  * Loaded only when `servo webhooks ...` runs.
  * @module
  */
@@ -13,6 +14,13 @@ export function register(group: Command, ctx: CliContext): void {
     .description('list webhooks: name, events or channels, URL, failure policy, retries, timeout (never the secret)')
     .option('--stats', 'add pending and dead-letter counts from the delivery store')
     .action(async (opts: { stats?: boolean }) => (await import('./list.js')).list(ctx, opts));
+  group
+    .command('dead')
+    .argument('[name]', 'only this webhook')
+    .description('list dead-letter deliveries (SQLite store): id, webhook, event, failed_at, error; never the body or secret')
+    .option('--limit <n>', 'most entries to print, newest first', '50')
+    .option('--body', 'with --output json: include each body as text')
+    .action(async (name: string | undefined, opts: { limit: string; body?: boolean }) => (await import('./dead.js')).dead(ctx, name, opts));
   group
     .command('schema')
     .argument('<event>', 'before:EVENT or after:EVENT')

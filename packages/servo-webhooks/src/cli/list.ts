@@ -1,26 +1,43 @@
-import { dirname, resolve } from 'node:path';
 import { table, formatJson, type CliContext } from 'servo-core';
+import type { StoreCounts } from '../delivery/types.js';
 import { displayUrl, outputOf, subscriptionsOf, webhookInstances, write } from './common.js';
+import { openStores, type OpenStores } from './store.js';
 
-/** `servo webhooks list [--stats]` */
+/**
+ * `servo webhooks list [--stats]`. With `--stats`, PENDING and DEAD come from
+ * each connector's SQLite store (read, never created); a memory store lives
+ * only inside a running servo, so its counts are shown as unknown (`-`, null).
+ */
 export async function list(ctx: CliContext, opts: { stats?: boolean }): Promise<void> {
   const servo = await ctx.loadServo();
+  const instances = webhookInstances(servo);
+  const stores = opts.stats ? await openStores(instances, servo.configFile) : undefined;
   const rows: Record<string, unknown>[] = [];
-  for (const instance of webhookInstances(servo)) {
-    const counts = opts.stats ? await storeCounts(instance.config, servo.configFile) : undefined;
-    for (const w of instance.config.webhooks) {
-      rows.push({
-        connector: instance.name,
-        name: w.name,
-        events: subscriptionsOf(w),
-        url: displayUrl(w.url),
-        failure_policy: w.failurePolicy,
-        max_tries: w.retry === false ? 1 : w.retry.maxTries,
-        max_time_ms: w.retry === false ? 0 : w.retry.maxTimeMs,
-        timeout_ms: w.timeoutMs,
-        ...(counts ? { pending: counts[w.name]?.pending ?? 0, dead: counts[w.name]?.dead ?? 0, disabled: counts[w.name]?.disabled ?? false } : {}),
-      });
-    }
+  try {
+    const counts = stores ? countsByFile(stores) : undefined;
+    instances.forEach((instance, i) => {
+      const view = stores?.views[i];
+      const known = view?.file === undefined ? undefined : (counts!.get(view.file) ?? {});
+      for (const w of instance.config.webhooks) {
+        rows.push({
+          connector: instance.name,
+          name: w.name,
+          events: subscriptionsOf(w),
+          url: displayUrl(w.url),
+          failure_policy: w.failurePolicy,
+          max_tries: w.retry === false ? 1 : w.retry.maxTries,
+          max_time_ms: w.retry === false ? 0 : w.retry.maxTimeMs,
+          timeout_ms: w.timeoutMs,
+          ...(view ? { store: view.spec, pending: known ? (known[w.name]?.pending ?? 0) : null, dead: known ? (known[w.name]?.dead ?? 0) : null } : {}),
+        });
+      }
+    });
+    if (stores) noteStoreOnly(ctx, stores, counts!);
+  } finally {
+    stores?.close();
+  }
+  if (stores?.views.some((v) => v.spec === 'memory')) {
+    ctx.stderr.write('note: pending and dead counts need `store: sqlite:PATH`; a memory store is only known to the running servo\n');
   }
   if (outputOf(ctx) === 'json') return write(ctx, formatJson(rows));
   const headers = ['CONNECTOR', 'NAME', 'EVENTS', 'URL', 'POLICY', 'RETRIES', 'TIMEOUT'];
@@ -43,18 +60,21 @@ export async function list(ctx: CliContext, opts: { stats?: boolean }): Promise<
   );
 }
 
-async function storeCounts(
-  config: { settings: { store: { kind: string; path?: string } } },
-  configFile: string | undefined,
-): Promise<Record<string, { pending: number; dead: number; disabled?: boolean }> | undefined> {
-  const store = config.settings.store;
-  if (store.kind !== 'sqlite' || !store.path) return {};
-  const { SqliteStore } = await import('../delivery/sqlite-store.js');
-  const s = new SqliteStore(resolve(configFile ? dirname(configFile) : process.cwd(), store.path));
-  try {
-    return s.counts();
-  } finally {
-    s.close();
+/** Counts of every SQLite file; a configured file not created yet counts as empty. */
+function countsByFile(stores: OpenStores): Map<string, Record<string, StoreCounts>> {
+  const out = new Map<string, Record<string, StoreCounts>>();
+  for (const { file, store } of stores.files) out.set(file, store.counts());
+  return out;
+}
+
+/** Deliveries of webhooks no longer configured (renamed, removed) would otherwise be invisible. */
+function noteStoreOnly(ctx: CliContext, stores: OpenStores, counts: Map<string, Record<string, StoreCounts>>): void {
+  for (const { file, connectors } of stores.files) {
+    const configured = new Set(connectors.flatMap((v) => v.config.webhooks.map((w) => w.name)));
+    for (const [name, c] of Object.entries(counts.get(file) ?? {})) {
+      if (configured.has(name) || (c.pending === 0 && c.dead === 0)) continue;
+      ctx.stderr.write(`note: ${file} also holds ${c.pending} pending and ${c.dead} dead deliveries of webhook "${name}", which is not configured\n`);
+    }
   }
 }
 

@@ -52,7 +52,12 @@ export interface DeliveryEngineOptions {
   store?: DeliveryStore;
   /** `user-agent` header of every request. */
   userAgent: string;
-  /** Deliveries held in memory per endpoint; default 10,000. Past it a memory store drops the oldest; a persistent store keeps the rest on disk. */
+  /**
+   * Deliveries held in memory per endpoint; default 10,000. Past it a memory
+   * store drops the oldest. A persistent store keeps the rest on disk and the
+   * engine holds at most `min(maxQueue, 2,000)` of them in memory, paged in
+   * as they are sent (memory stays flat however many are pending).
+   */
   maxQueue?: number;
   /** Concurrent attempts per endpoint; default 8. */
   concurrency?: number;
@@ -98,6 +103,13 @@ const RESERVED_HEADERS = new Set([
 ]);
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * Most deliveries per endpoint held in memory with a persistent store: enough
+ * to keep any concurrency busy between two page-ins, small enough that 100,000
+ * pending deliveries cost no more memory than 2,000 (bench/recovery.mjs).
+ */
+const PERSISTENT_WINDOW = 2_000;
 
 /** Shared, never mutated hints of the common outcomes. */
 const NO_HINT: FailureHint = Object.freeze({ slowDown: false });
@@ -182,6 +194,8 @@ export class DeliveryEngine {
   private readonly random: () => number;
   private readonly userAgent: string;
   private readonly maxQueue: number;
+  /** Deliveries per endpoint held in memory: `maxQueue`, or less with a persistent store. */
+  private readonly window: number;
   private readonly concurrency: number;
   private readonly drainTimeoutMs: number;
   private readonly floorMs: number;
@@ -213,6 +227,7 @@ export class DeliveryEngine {
     this.onAttempt = options.onAttempt;
     this.onResponse = options.onResponse;
     this.store = options.store ?? new MemoryStore();
+    this.window = this.store.persistent ? Math.min(this.maxQueue, PERSISTENT_WINDOW) : this.maxQueue;
     const transportOptions: ConstructorParameters<typeof Transport>[0] = {};
     if (options.http2 !== undefined) transportOptions.http2 = options.http2;
     if (options.ca !== undefined) transportOptions.ca = options.ca;
@@ -290,7 +305,7 @@ export class DeliveryEngine {
     const d = this.newDelivery(input, now);
     const seq = this.store.add(d);
     if (this.store.persistent) {
-      if (!st.overflow && st.queue.size < this.maxQueue) {
+      if (!st.overflow && st.queue.size < this.window) {
         st.queue.add(d, now);
         st.cursor = seq;
       } else {
@@ -329,7 +344,7 @@ export class DeliveryEngine {
   /** Loads pending rows beyond the cursor from a persistent store, up to the queue bound. */
   private pageIn(st: EndpointState): void {
     if (!st.overflow) return;
-    const room = this.maxQueue - st.queue.size;
+    const room = this.window - st.queue.size;
     if (room <= 0) return;
     const rows = this.store.pending({ webhook: st.ep.name, after: st.cursor, limit: room });
     const now = this.clock.now();
@@ -592,7 +607,7 @@ export class DeliveryEngine {
       this.logger.error({ webhook: st.ep.name, id: d.id, error: errorText(err as Error) }, 'webhook delivery bookkeeping failed');
     } finally {
       if (this.state === 'running' || this.state === 'draining') {
-        if (this.store.persistent && st.overflow && st.queue.size <= this.maxQueue / 2) {
+        if (this.store.persistent && st.overflow && st.queue.size <= this.window / 2) {
           try {
             this.pageIn(st);
           } catch (err) {
