@@ -32,8 +32,9 @@ export function register(group: Command, ctx: CliContext): void {
     .argument('[target]', 'a webhook name or a URL (default: every webhook configured for the event)')
     .option('--data <file>', 'send this file as the body, byte for byte, instead of a representative one')
     .option('--secret-env <var>', 'for a URL that is not configured: the environment variable holding the secret', 'WEBHOOK_SECRET')
+    .option('--connector <name>', 'only webhooks of this webhooks connector instance (when several are configured)')
     .description('send a real signed request and print status, latency and answer; exit 1 unless every answer is 2xx')
-    .action(async (event: string, target: string | undefined, opts: { data?: string; secretEnv: string }) =>
+    .action(async (event: string, target: string | undefined, opts: { data?: string; secretEnv: string; connector?: string }) =>
       (await import('./trigger.js')).trigger(ctx, event, target, opts),
     );
 }

@@ -14,6 +14,7 @@ import { knownEvents } from './schema.js';
 interface TriggerOptions {
   data?: string;
   secretEnv: string;
+  connector?: string;
 }
 
 /**
@@ -60,7 +61,12 @@ async function resolveTargets(
     throw err;
   });
   const servoName = servo?.name ?? 'servo';
-  const all = servo ? webhookInstances(servo).flatMap((i) => i.config.webhooks) : [];
+  const instances = servo ? webhookInstances(servo) : [];
+  if (opts.connector && !instances.some((i) => i.name === opts.connector)) {
+    throw new UsageError(`no webhooks connector named "${opts.connector}"; configured: ${instances.map((i) => i.name).join(', ') || 'none'}`);
+  }
+  const chosen = opts.connector ? instances.filter((i) => i.name === opts.connector) : instances;
+  const all = chosen.flatMap((i) => i.config.webhooks);
   const found = (targets: WebhookConfig[]) => ({ servoName, targets });
   if (target && /^https?:\/\//.test(target)) {
     const configured = all.find((w) => w.url === target);
@@ -70,6 +76,10 @@ async function resolveTargets(
     return found([adHoc(target, secret)]);
   }
   if (target) {
+    const owners = chosen.filter((i) => i.config.webhooks.some((x) => x.name === target));
+    if (owners.length > 1) {
+      throw new UsageError(`webhook "${target}" exists in several connectors (${owners.map((i) => i.name).join(', ')}); choose one with --connector NAME`);
+    }
     const w = all.find((x) => x.name === target);
     if (!w) throw new UsageError(`no webhook named "${target}"; configured: ${all.map((x) => x.name).join(', ') || 'none'}`);
     return found([w]);

@@ -286,4 +286,18 @@ describe('servo webhooks trigger', () => {
     expect(run.stderr).toContain('store_measurements');
     expect(rx.requests).toHaveLength(0);
   });
+
+  it('a name used by two webhooks connectors is ambiguous until --connector picks one', async () => {
+    const entry = (secret: string) => `  - name: sink\n    events: after:measure\n    url: ${rx.url()}\n    secret: ${secret}\n`;
+    asm.writeConfig(`connectors: {hooks_a: webhooks, hooks_b: webhooks}\nhooks_a:\n${entry('secret-of-a')}hooks_b:\n${entry('secret-of-b')}`);
+    const ambiguous = await runServo(['webhooks', 'trigger', 'after:measure', 'sink'], { config: asm.configFile, cwd: asm.dir });
+    expect(ambiguous.code).toBe(2);
+    expect(ambiguous.stderr).toMatch(/hooks_a, hooks_b.*--connector/);
+    expect(rx.requests).toHaveLength(0);
+
+    const picked = await runServo(['webhooks', 'trigger', 'after:measure', 'sink', '--connector', 'hooks_b'], { config: asm.configFile, cwd: asm.dir });
+    expect(picked.code).toBe(0);
+    expect(rx.requests).toHaveLength(1);
+    expect(hmacSha1Hex('secret-of-b', rx.requests[0]!.body)).toBe(rx.requests[0]!.headers['x-servo-signature']);
+  });
 });
