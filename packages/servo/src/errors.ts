@@ -126,6 +126,19 @@ export class UsageError extends ServoError {
   }
 }
 
+/**
+ * Ends a CLI command with an exit code and a message, without a stack trace
+ * (e.g. 1 for a cancelled event or a failed check).
+ */
+export class ExitError extends ServoError {
+  constructor(
+    readonly exitCode: number,
+    message = '',
+  ) {
+    super('SERVO_EXIT', message);
+  }
+}
+
 /** True when `err` carries the given stable code. */
 export function hasCode(err: unknown, code: string): boolean {
   return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === code;

@@ -28,5 +28,3 @@ export type { Logger, LoggerOptions } from './logging.js';
 export * from './pubsub/index.js';
 export { table, json as formatJson } from './cli/output.js';
 export type { OutputFormat } from './cli/output.js';
-export { ExitError } from './cli/program.js';
-export { runCli } from './cli/program.js';

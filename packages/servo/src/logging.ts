@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { ServoError } from './errors.js';
 
 /** A structured logger (the pino call shape): `logger.info({ id }, 'delivered')`. */
 export interface Logger {
@@ -10,10 +11,20 @@ export interface Logger {
   child(bindings: Record<string, unknown>): Logger;
 }
 
+/** The log levels, most verbose first. */
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
+/** One of {@link LOG_LEVELS}. */
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** True when `value` names a log level. */
+export function isLogLevel(value: string): value is LogLevel {
+  return (LOG_LEVELS as readonly string[]).includes(value);
+}
+
 /** Options of {@link createLogger}. */
 export interface LoggerOptions {
   /** Minimum level; default `SERVO_LOG_LEVEL` or `info`. `silent` logs nothing. */
-  level?: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  level?: LogLevel;
   /** Where lines go; default stderr. */
   destination?: { write(line: string): unknown };
 }
@@ -23,7 +34,10 @@ export interface LoggerOptions {
  * nothing do not pay pino's load time at start-up.
  */
 export function createLogger(options: LoggerOptions = {}): Logger {
-  const level = options.level ?? ((process.env.SERVO_LOG_LEVEL as LoggerOptions['level']) || 'info');
+  const level = options.level ?? (process.env.SERVO_LOG_LEVEL || 'info');
+  if (!isLogLevel(level)) {
+    throw new ServoError('SERVO_LOG_LEVEL', `"${level}" is not a log level; use one of ${LOG_LEVELS.join(', ')}`);
+  }
   let real: Logger | undefined;
   const get = (): Logger => {
     if (!real) {

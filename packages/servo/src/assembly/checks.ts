@@ -1,38 +1,23 @@
 import type { CheckSpec } from '../connector/connector.js';
-
-/** A check's outcome in the servo data model's shape (`Check`). */
-export interface CheckOutcome {
-  name: string;
-  id: string;
-  description: string;
-  severity: 'critical' | 'common' | 'warning';
-  tags: string[];
-  success: boolean;
-  message: string | null;
-  hint: string | null;
-  created_at: string;
-  run_at: string;
-}
+import { checkIdFromName, haltsAt, matchesCheckFilter, type Check, type CheckFilter, type Severity } from '../model/check.js';
 
 interface CheckParams {
-  matching?: { name?: string | string[]; id?: string | string[]; tags?: string[] } | null;
-  halt_on?: 'critical' | 'common' | 'warning';
+  matching?: CheckFilter | null;
+  halt_on?: Severity;
 }
-
-const ORDER = { critical: 0, common: 1, warning: 2 } as const;
 
 /**
  * Runs `specs` one after another (checks often probe the same resources),
  * filtered by `matching`; stops after a failure at or above `halt_on`.
  */
-export async function runChecks(specs: readonly CheckSpec[], params: CheckParams, signal: AbortSignal): Promise<CheckOutcome[]> {
+export async function runChecks(specs: readonly CheckSpec[], params: CheckParams, signal: AbortSignal): Promise<Check[]> {
   const created = new Date().toISOString();
-  const out: CheckOutcome[] = [];
+  const out: Check[] = [];
   const haltOn = params.halt_on ?? 'critical';
   for (const spec of specs) {
-    if (!matches(spec, params.matching)) continue;
+    const id = checkIdFromName(spec.name);
+    if (!matchesCheckFilter(params.matching ?? undefined, { name: spec.name, id, tags: spec.tags })) continue;
     const severity = spec.severity ?? 'common';
-    const id = slug(spec.name);
     let success = true;
     let message: string | null = null;
     let hint: string | null = null;
@@ -55,22 +40,7 @@ export async function runChecks(specs: readonly CheckSpec[], params: CheckParams
       created_at: created,
       run_at: new Date().toISOString(),
     });
-    if (!success && ORDER[severity] <= ORDER[haltOn]) break;
+    if (!success && haltsAt(severity, haltOn)) break;
   }
   return out;
-}
-
-function matches(spec: CheckSpec, m: CheckParams['matching']): boolean {
-  if (!m) return true;
-  const list = (v: string | string[] | undefined) => (v === undefined ? undefined : Array.isArray(v) ? v : [v]);
-  const names = list(m.name);
-  const ids = list(m.id);
-  if (names && !names.includes(spec.name)) return false;
-  if (ids && !ids.includes(slug(spec.name))) return false;
-  if (m.tags && !m.tags.some((t) => spec.tags?.includes(t))) return false;
-  return true;
-}
-
-function slug(name: string): string {
-  return name.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_|_$/g, '');
 }

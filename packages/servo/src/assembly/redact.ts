@@ -1,5 +1,10 @@
 /** Field names treated as secrets even when a connector does not declare them. */
-const SECRET_NAME = /(secret|password|passwd|token|api[_-]?key|private[_-]?key|credential|authorization|cookie)/i;
+const SECRET_NAME = /(secret|password|passwd|token|api[_-]?key|private[_-]?key|(^|[_-])key$|credential|authorization|cookie)/i;
+
+/** True when a field name says its value is a secret (`secret`, `api_key`, `Authorization`, ...). */
+export function looksSecret(fieldName: string): boolean {
+  return SECRET_NAME.test(fieldName);
+}
 
 /** Placeholder printed instead of a secret. */
 export const REDACTED = '********';
@@ -15,7 +20,7 @@ export function redact(value: unknown, secretFields: readonly string[] = []): un
     if (v && typeof v === 'object' && !(v instanceof Date)) {
       const out: Record<string, unknown> = {};
       for (const [k, child] of Object.entries(v)) {
-        out[k] = child !== undefined && child !== null && (names.has(k) || SECRET_NAME.test(k)) ? REDACTED : walk(child);
+        out[k] = child !== undefined && child !== null && (names.has(k) || looksSecret(k)) ? REDACTED : walk(child);
       }
       return out;
     }

@@ -16,6 +16,7 @@ import { silentLogger, type Logger } from '../logging.js';
 import type { Exchange } from '../pubsub/exchange.js';
 import { createExchange } from '../pubsub/index.js';
 import { runChecks } from './checks.js';
+import { formatPath } from './config/paths.js';
 
 /** One running connector: a named instance of a connector type. */
 export interface ConnectorInstance extends Participant {
@@ -88,7 +89,7 @@ export class Servo implements ServoHandle {
       const parsed = schema.safeParse(entry.config ?? {});
       if (!parsed.success) {
         for (const issue of parsed.error.issues) {
-          errors.push(new ConfigError(issue.message, { file: options.configFile, path: [name, ...issue.path].join('.') }));
+          errors.push(new ConfigError(issue.message, { file: options.configFile, path: formatPath([name, ...(issue.path as (string | number)[])]) }));
         }
         continue;
       }
@@ -138,16 +139,21 @@ export class Servo implements ServoHandle {
     return dispatch(this.#instances, def, params, options);
   }
 
-  /** Starts the servo: the exchange runs and the `startup` event is dispatched. */
+  /**
+   * Starts the servo: the exchange runs, then `attach` and `startup` are
+   * dispatched. One-shot commands (`servo measure`) never start the servo, so
+   * lifecycle handlers only run for a running servo.
+   */
   async start(): Promise<void> {
     if (this.#state !== 'idle') throw new ServoError('SERVO_STATE', `servo is ${this.#state}, cannot start`);
     this.#state = 'running';
     this.exchange.start();
+    await this.dispatch('attach', { servo: this.name });
     await this.dispatch('startup', {});
   }
 
   /**
-   * Stops the servo: dispatches `shutdown` if it was running, closes
+   * Stops the servo: dispatches `shutdown` and `detach` if it was running, closes
    * connectors in reverse order (they finish or persist pending work), then
    * stops the exchange. Safe to call twice: every call resolves when closing
    * is done.
@@ -160,10 +166,12 @@ export class Servo implements ServoHandle {
     const wasRunning = this.#state === 'running';
     this.#state = 'closed';
     if (wasRunning) {
-      try {
-        await this.dispatch('shutdown', {});
-      } catch (err) {
-        this.logger.error({ err: (err as Error).message }, 'shutdown handler failed');
+      for (const [event, params] of [['shutdown', {}], ['detach', { servo: this.name }]] as const) {
+        try {
+          await this.dispatch(event, params);
+        } catch (err) {
+          this.logger.error({ event, err: (err as Error).message }, `${event} handler failed`);
+        }
       }
     }
     // Connectors close before the exchange stops, so what they still finish
@@ -188,7 +196,6 @@ export class Servo implements ServoHandle {
         const hooks = await instance.definition.setup(this.#contextFor(instance));
         if (hooks) this.#hooks.push({ name: instance.name, hooks });
       }
-      await this.dispatch('attach', { servo: this.name });
     } catch (err) {
       // Nobody gets a Servo to close: release what the connectors set up so far.
       this.#state = 'closed';

@@ -54,7 +54,7 @@ export class CommandContext implements CliContext {
 
   get logger(): Logger {
     return (this.#logger ??= createLogger({
-      level: this.#options.logLevel ?? (this.env.SERVO_LOG_LEVEL as GlobalOptions['logLevel']) ?? 'info',
+      level: this.#options.logLevel ?? 'warn',
       destination: { write: (line: string) => this.stderr.write(line) },
     }));
   }

@@ -1,5 +1,5 @@
 import type { DispatchResult } from '../events/dispatch.js';
-import { ExitError } from './program.js';
+import { ExitError } from '../errors.js';
 
 /**
  * The results of a completed dispatch; a cancelled one ends the command with

@@ -1,7 +1,8 @@
 import { Command, CommanderError, Option } from 'commander';
 import { dirname } from 'node:path';
-import { ServoError, UsageError, hasCode } from '../errors.js';
+import { ExitError, ServoError, UsageError, hasCode } from '../errors.js';
 import { CommandContext, type CliIO, type GlobalOptions } from './context.js';
+import { LOG_LEVELS, isLogLevel } from '../logging.js';
 
 const CORE_COMMANDS = new Set(['describe', 'measure', 'adjust', 'check', 'show', 'schema', 'validate', 'generate', 'config', 'version', 'run', 'help']);
 
@@ -28,26 +29,23 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
   }
 }
 
-/** Commands exit through this error to carry a code without a stack trace. */
-export class ExitError extends ServoError {
-  constructor(readonly exitCode: number, message = '') {
-    super('SERVO_EXIT', message);
-  }
-}
-
 function buildProgram(ctx: CommandContext): Command {
   const program = new Command('servo')
     .description('Run and operate a servo assembly: connectors answering events configured in servo.yaml')
     .option('-c, --config <file>', 'servo.yaml to use (default: $SERVO_CONFIG_FILE or ./servo.yaml)')
     .addOption(new Option('-o, --output <format>', 'output of data commands').choices(['table', 'json']).default('table'))
-    .addOption(new Option('--log-level <level>', 'minimum log level on stderr').choices(['debug', 'info', 'warn', 'error', 'silent']))
+    .addOption(new Option('--log-level <level>', 'minimum log level on stderr').choices(LOG_LEVELS))
     .exitOverride()
     .configureOutput({ writeOut: (s) => ctx.stdout.write(s), writeErr: (s) => ctx.stderr.write(s) })
     .showHelpAfterError('(run `servo --help` for usage)')
     .hook('preAction', (cmd, action) => {
       const opts = cmd.optsWithGlobals() as GlobalOptions;
+      const fromEnv = ctx.env.SERVO_LOG_LEVEL || undefined;
+      if (fromEnv !== undefined && !isLogLevel(fromEnv)) {
+        throw new UsageError(`SERVO_LOG_LEVEL="${fromEnv}" is not a log level; use one of ${LOG_LEVELS.join(', ')}`);
+      }
       // A long-running servo logs its activity; one-shot commands only warnings, unless asked.
-      opts.logLevel ??= (ctx.env.SERVO_LOG_LEVEL as GlobalOptions['logLevel']) ?? (action.name() === 'run' ? 'info' : 'warn');
+      opts.logLevel ??= fromEnv ?? (action.name() === 'run' ? 'info' : 'warn');
       ctx.setOptions(opts);
     });
 
@@ -79,7 +77,7 @@ function buildProgram(ctx: CommandContext): Command {
     .command('generate')
     .argument('<types...>', 'connector types to generate sections for')
     .option('--defaults', 'write out fields that have default values too')
-    .option('-f, --file <file>', 'where to write', 'servo.yaml')
+    .option('-f, --file <file>', 'where to write (default: the configuration file: --config, $SERVO_CONFIG_FILE or ./servo.yaml)')
     .option('--stdout', 'print instead of writing a file')
     .option('--force', 'overwrite an existing file')
     .description('write a starting servo.yaml')

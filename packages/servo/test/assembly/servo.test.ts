@@ -78,7 +78,7 @@ describe('Servo.create', () => {
     await servo.close();
   });
 
-  it('dispatches attach with the servo name once every connector is set up', async () => {
+  it('start() dispatches attach with the servo name, after every connector is set up; close() dispatches detach', async () => {
     const log: string[] = [];
     const watcher = defineConnector({
       type: 'watcher',
@@ -86,11 +86,15 @@ describe('Servo.create', () => {
       config: z.object({}),
       setup(ctx) {
         ctx.on('attach', (p) => void log.push(`attach ${p.servo} seen by ${ctx.name}`));
+        ctx.on('detach', (p) => void log.push(`detach ${p.servo} seen by ${ctx.name}`));
       },
     });
     const servo = await Servo.create({ name: 'svc', connectors: [{ definition: watcher }, { definition: recorder('late', log) }] });
-    expect(log).toEqual(['setup late', 'attach svc seen by watcher']);
+    expect(log).toEqual(['setup late']); // building an assembly (servo validate, servo config) runs no lifecycle handler
+    await servo.start();
+    expect(log).toEqual(['setup late', 'attach svc seen by watcher', 'startup late']);
     await servo.close();
+    expect(log.slice(3)).toEqual(['shutdown late', 'detach svc seen by watcher', 'close late']);
   });
 
   it('reports every configuration problem at once as ConfigErrors with the field path, and sets nothing up', async () => {

@@ -4,6 +4,7 @@
  * environment variable it came from) with a hint on how to fix it.
  * @module
  */
+import { looksSecret } from '../redact.js';
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Node } from 'yaml';
@@ -169,8 +170,6 @@ function schemaOf(definition: ConnectorDefinition, events: readonly string[]): z
   }
 }
 
-const SECRET_FIELD = /secret|token|password|key/i;
-
 /** Validates one instance's section (after `${VAR}` substitution and environment overrides). */
 async function validateSection(
   source: YamlSource,
@@ -223,7 +222,7 @@ async function validateSection(
     schema,
     canEcho: (path) =>
       !(path.length > 0 && overridden.has(String(path[0]))) &&
-      !path.some((s) => typeof s === 'string' && (SECRET_FIELD.test(s) || secretFields.has(s))) &&
+      !path.some((s) => typeof s === 'string' && (looksSecret(s) || secretFields.has(s))) &&
       !substituted(path),
     display: (path) => formatPath([instance.name, ...path]),
   });

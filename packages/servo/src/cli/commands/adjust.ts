@@ -1,9 +1,8 @@
 import { UsageError } from '../../errors.js';
+import { parseAdjustment as parseModelAdjustment, type Adjustment } from '../../model/adjustment.js';
 import type { CommandContext } from '../context.js';
 import { completedResults } from '../dispatch-result.js';
 import { json, table } from '../output.js';
-
-const PAIR = /^([^.=\s]+)\.([^=\s]+)=(.+)$/;
 
 /** `servo adjust COMPONENT.SETTING=VALUE...` */
 export default async function adjust(ctx: CommandContext, settings: string[]): Promise<void> {
@@ -16,11 +15,11 @@ export default async function adjust(ctx: CommandContext, settings: string[]): P
   ctx.write(results.length ? `adjusted by ${results.map((r) => r.connector).join(', ')}\n` : 'no connector answered adjust\n');
 }
 
-/** `web.cpu=0.5` -> `{ component_name: 'web', setting_name: 'cpu', value: 0.5 }` */
-export function parseAdjustment(text: string): { component_name: string; setting_name: string; value: number | string } {
-  const m = PAIR.exec(text);
-  if (!m) throw new UsageError(`cannot read adjustment "${text}": expected COMPONENT.SETTING=VALUE, e.g. web.cpu=0.5`);
-  const raw = m[3]!;
-  const n = Number(raw);
-  return { component_name: m[1]!, setting_name: m[2]!, value: raw.trim() !== '' && Number.isFinite(n) ? n : raw };
+/** `web.cpu=0.5` -> `{ component_name: 'web', setting_name: 'cpu', value: 0.5 }`; a malformed pair is a usage error (exit 2). */
+export function parseAdjustment(text: string): Adjustment {
+  try {
+    return parseModelAdjustment(text);
+  } catch {
+    throw new UsageError(`cannot read adjustment "${text}": expected COMPONENT.SETTING=VALUE, e.g. web.cpu=0.5`);
+  }
 }

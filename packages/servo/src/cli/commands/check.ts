@@ -1,6 +1,6 @@
 import type { CommandContext } from '../context.js';
 import { completedResults } from '../dispatch-result.js';
-import { ExitError } from '../program.js';
+import { ExitError } from '../../errors.js';
 import { json, table } from '../output.js';
 
 /** `servo check`: exit 1 when a check fails. */

@@ -11,9 +11,9 @@ import type { CommandContext } from '../context.js';
 export default async function generate(
   ctx: CommandContext,
   types: string[],
-  opts: { defaults?: boolean; file: string; stdout?: boolean; force?: boolean },
+  opts: { defaults?: boolean; file?: string; stdout?: boolean; force?: boolean },
 ): Promise<void> {
-  const file = resolve(ctx.cwd, opts.file);
+  const file = opts.file ? resolve(ctx.cwd, opts.file) : ctx.configFile;
   const { availableConnectors } = await import('../../assembly/load.js');
   const available = availableConnectors(dirname(file));
   const doc = new Document({});
@@ -31,7 +31,8 @@ export default async function generate(
   if (existsSync(file) && !opts.force) {
     throw new UsageError(`${file} already exists; pass --force to overwrite it, or --stdout to print the configuration`);
   }
-  writeFileSync(file, text);
+  // Owner-only: generated sections may hold fresh secrets.
+  writeFileSync(file, text, { mode: 0o600 });
   ctx.write(`wrote ${file} (${types.join(', ')})\n`);
 }
 

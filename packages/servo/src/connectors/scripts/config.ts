@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ConfigSchemaContext } from '../../connector/connector.js';
+import { parseDuration } from '../../model/duration.js';
 
 /** One command line, or several run in order. */
 export type Commands = string | readonly string[];
@@ -20,37 +21,17 @@ export interface ScriptsConfig {
   readonly after: Readonly<Partial<Record<string, Commands>>>;
 }
 
-const UNIT_MS: Record<string, number> = {
-  ns: 1e-6,
-  us: 1e-3,
-  µs: 1e-3,
-  ms: 1,
-  s: 1000,
-  m: 60_000,
-  h: 3_600_000,
-  d: 86_400_000,
-  w: 604_800_000,
-};
-const DURATION = /^(?:\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h|d|w))+$/;
-const DURATION_PART = /(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h|d|w)/g;
-const NUMBER = /^\d+(?:\.\d+)?$/;
-
 /**
- * A timeout in milliseconds from a Go-style duration string (`300ms`, `1m30s`)
- * or a number of seconds (also as a string, `"30"`). `undefined` when invalid or not positive.
+ * A timeout in milliseconds from a duration (`300ms`, `1m30s`, `.5s`) or a
+ * number of seconds; `undefined` when invalid or under 1 ms.
  */
 export function parseTimeout(value: string | number): number | undefined {
-  let ms: number;
-  if (typeof value === 'number') ms = value * 1000;
-  else {
-    const s = value.trim();
-    if (NUMBER.test(s)) ms = Number(s) * 1000;
-    else if (DURATION.test(s)) {
-      ms = 0;
-      for (const [, n, unit] of s.matchAll(DURATION_PART)) ms += Number(n) * UNIT_MS[unit!]!;
-    } else return undefined;
+  try {
+    const ms = parseDuration(value);
+    return ms >= 1 ? Math.round(ms) : undefined;
+  } catch {
+    return undefined;
   }
-  return Number.isFinite(ms) && ms >= 1 ? Math.round(ms) : undefined;
 }
 
 /**
