@@ -1,5 +1,8 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { z } from 'zod';
-import { compileSelector, isValidChannelName, model } from 'servo-core';
+import { REDACTED, compileSelector, isValidChannelName, model } from 'servo-core';
+import { displayUrl } from './url.js';
 import { assertValidSecret } from './signing.js';
 
 /**
@@ -88,7 +91,7 @@ export interface WebhookConfig {
 /** Connector-level delivery settings. */
 export interface DeliverySettings {
   /** `memory`, or `sqlite:PATH` for durable, resumable deliveries. */
-  readonly store: { readonly kind: 'memory' } | { readonly kind: 'sqlite'; readonly path: string };
+  readonly store: { readonly kind: 'memory' } | { readonly kind: 'sqlite'; /** As written. */ readonly path: string; /** Absolute. */ readonly file: string };
   readonly maxQueue: number;
   readonly drainTimeoutMs: number;
   readonly concurrency: number;
@@ -149,8 +152,8 @@ function webhookSchema(events: readonly string[]) {
     .strictObject({
       name: z.string().regex(NAME, 'names are 1-128 letters, digits, "-", "_", "/", "."').optional(),
       description: z.string().optional(),
-      events: z.union([eventRef, z.array(eventRef)]).optional(),
-      channels: z.union([CHANNEL_SELECTOR, z.array(CHANNEL_SELECTOR)]).optional(),
+      events: z.union([eventRef, z.array(eventRef).min(1, 'list at least one event, or leave `events` out')]).optional(),
+      channels: z.union([CHANNEL_SELECTOR, z.array(CHANNEL_SELECTOR).min(1, 'list at least one channel, or leave `channels` out')]).optional(),
       response_channel: CHANNEL_NAME.optional(),
       url: z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' }),
       secret: z.string({ error: 'a secret is required to sign requests (use ${ENV_VAR} to keep it out of the file)' }).min(1, 'the secret cannot be empty'),
@@ -241,28 +244,41 @@ function settingsShape() {
  * The zod schema of the section, for the assembly's events. Validates either
  * form and normalises to {@link WebhooksConfig}.
  */
-export function configSchema(ctx: { events: readonly string[] }): z.ZodType<WebhooksConfig> {
+export function configSchema(ctx: { events: readonly string[]; configDir?: string }): z.ZodType<WebhooksConfig> {
+  const configDir = ctx.configDir ?? process.cwd();
   const list = z.array(webhookSchema(ctx.events));
   const full = z.strictObject({ ...settingsShape(), webhooks: list.default([]) });
-  return z
-    .unknown()
+  // The outer shape only tells the two forms apart (and names the mapping's
+  // fields, for SERVO_WEBHOOKS_<FIELD> overrides); the transform validates the
+  // chosen form, so errors point into it instead of a vague "invalid union".
+  const shape = z.union([
+    z.array(z.unknown()),
+    z.looseObject(Object.fromEntries(Object.keys(full.shape).map((k) => [k, z.unknown().optional()]))),
+  ]);
+  return shape
     .transform((input, zctx) => {
       const target = Array.isArray(input) ? list : full;
-      const r = (target as z.ZodType).safeParse(input ?? []);
+      const r = (target as z.ZodType).safeParse(input);
       if (!r.success) {
         for (const issue of r.error.issues) zctx.addIssue({ ...(issue as any), path: issue.path });
         return z.NEVER;
       }
       const raw = Array.isArray(input) ? { ...full.parse({}), webhooks: r.data } : r.data;
-      return normalise(raw as z.output<typeof full>, zctx, Array.isArray(input));
+      return normalise(raw as z.output<typeof full>, zctx, Array.isArray(input), configDir);
     })
     .meta({
       description: 'A list of webhooks, or a mapping of delivery settings with the list under `webhooks`',
-      anyOf: [z.toJSONSchema(list, { io: 'input', unrepresentable: 'any' }), z.toJSONSchema(full, { io: 'input', unrepresentable: 'any' })],
-    } as any) as unknown as z.ZodType<WebhooksConfig>;
+      // Computed only when a JSON Schema is printed (servo schema), not at every load.
+      jsonSchema: () => ({
+        anyOf: [list, full].map((form) => {
+          const { $schema: _, ...rest } = z.toJSONSchema(form, { io: 'input', unrepresentable: 'any' });
+          return rest;
+        }),
+      }),
+    }) as unknown as z.ZodType<WebhooksConfig>;
 }
 
-function normalise(raw: any, zctx: z.RefinementCtx, isList: boolean): WebhooksConfig {
+function normalise(raw: any, zctx: z.RefinementCtx, isList: boolean, configDir: string): WebhooksConfig {
   const seen = new Map<string, number>();
   const webhooks: WebhookConfig[] = raw.webhooks.map((w: any, i: number): WebhookConfig => {
     const name = w.name ?? `webhook_${i + 1}`;
@@ -297,7 +313,13 @@ function normalise(raw: any, zctx: z.RefinementCtx, isList: boolean): WebhooksCo
       deadlineMs: w.deadline,
     };
   });
-  const store = raw.store === 'memory' ? ({ kind: 'memory' } as const) : ({ kind: 'sqlite', path: String(raw.store).slice('sqlite:'.length) } as const);
+  // Relative paths resolve against the folder of servo.yaml, wherever servo runs from.
+  const sqlitePath = String(raw.store).slice('sqlite:'.length);
+  const store = raw.store === 'memory' ? ({ kind: 'memory' } as const) : ({ kind: 'sqlite', path: sqlitePath, file: resolve(configDir, sqlitePath) } as const);
+  const caFile = raw.ca_file === undefined ? undefined : resolve(configDir, raw.ca_file);
+  if (caFile !== undefined && !existsSync(caFile)) {
+    zctx.addIssue({ code: 'custom', message: `CA file ${caFile} does not exist`, path: isList ? [] : ['ca_file'], params: { hint: 'give the path of a PEM file, relative to servo.yaml' } });
+  }
   return {
     webhooks,
     settings: {
@@ -308,13 +330,17 @@ function normalise(raw: any, zctx: z.RefinementCtx, isList: boolean): WebhooksCo
       breaker: { failures: raw.breaker.failures, cooldownMs: raw.breaker.cooldown },
       retryFloorMs: raw.retry_floor,
       http2: raw.http2,
-      caFile: raw.ca_file,
+      caFile,
       bodyCap: raw.body_cap,
     },
   };
 }
 
-/** A validated configuration in the form it is written in servo.yaml (mapping form, every default spelled out). */
+/**
+ * A validated configuration in the form it is written in servo.yaml (mapping
+ * form, every default spelled out), for `servo config`: URL credentials and
+ * header values are masked here, secrets by the core's redaction.
+ */
 export function encodeConfig(config: WebhooksConfig): unknown {
   const d = model.formatDuration;
   const s = config.settings;
@@ -334,9 +360,10 @@ export function encodeConfig(config: WebhooksConfig): unknown {
       ...(w.events.length ? { events: w.events.map((e) => `${e.preposition}:${e.event}`) } : {}),
       ...(w.channels.length ? { channels: [...w.channels] } : {}),
       ...(w.responseChannel ? { response_channel: w.responseChannel } : {}),
-      url: w.url,
+      url: displayUrl(w.url),
       secret: w.secret,
-      headers: { ...w.headers },
+      // Header values often carry credentials; their names are enough to check the setup.
+      headers: Object.fromEntries(Object.keys(w.headers).map((k) => [k, REDACTED])),
       backoff: w.retry === false ? false : { max_tries: w.retry.maxTries, max_time: d(w.retry.maxTimeMs) },
       timeout: d(w.timeoutMs),
       failure_policy: w.failurePolicy,

@@ -1,5 +1,4 @@
-import { dirname, resolve } from 'node:path';
-import { EventCancelledError, Message, type ConnectorContext, type EventResult, type Logger, type Subscription } from 'servo-core';
+import { ConfigError, ConfigErrors, EventCancelledError, Message, type ConnectorContext, type EventResult, type Logger, type Subscription } from 'servo-core';
 import type { WebhookConfig, WebhooksConfig } from './config.js';
 import type { DeliveryEngine } from './delivery/engine.js';
 import { newMessageId } from './delivery/id.js';
@@ -10,6 +9,8 @@ import { EVENT_CONTENT_TYPE } from './payload/content-type.js';
 import { USER_AGENT } from './version.js';
 
 const emitters = new WeakMap<object, WebhooksEmitter>();
+/** SQLite files in use in this process, and the connector instance using each. */
+const storeOwners = new Map<string, string>();
 
 /** The emitter serving a connector instance, found by its (normalised) config. */
 export function emitterFor(config: object): WebhooksEmitter | undefined {
@@ -29,11 +30,28 @@ export class WebhooksEmitter {
   #engine: Promise<DeliveryEngine> | undefined;
   #subscriptions: Subscription[] = [];
   #closed = false;
+  #storePath: string | undefined;
 
   constructor(ctx: ConnectorContext<WebhooksConfig>) {
     this.#ctx = ctx;
     this.#log = ctx.logger;
     this.#byName = new Map(ctx.config.webhooks.map((w) => [w.name, w]));
+    const store = ctx.config.settings.store;
+    if (store.kind === 'sqlite') {
+      // Rows are keyed by webhook name: two instances in one file would send each other's deliveries.
+      const owner = storeOwners.get(store.file);
+      if (owner !== undefined && owner !== ctx.name) {
+        throw new ConfigErrors([
+          new ConfigError(`connectors "${owner}" and "${ctx.name}" both use the store ${store.file}`, {
+            file: ctx.servo.configFile,
+            path: `${ctx.name}.store`,
+            hint: 'give each webhooks connector its own sqlite file',
+          }),
+        ]);
+      }
+      storeOwners.set(store.file, ctx.name);
+      this.#storePath = store.file;
+    }
     emitters.set(ctx.config, this);
   }
 
@@ -54,7 +72,7 @@ export class WebhooksEmitter {
     }
     for (const [key, hooks] of groups) {
       const [preposition, event] = key.split(':') as ['before' | 'after', string];
-      if (preposition === 'before') ctx.before(event, (params) => this.#gate(event, params, hooks));
+      if (preposition === 'before') ctx.before(event, (params, hctx) => this.#gate(event, params, hooks, hctx.signal));
       else ctx.after(event, (results, hctx) => this.#queueAfter(event, hctx.params, results, hooks));
     }
     for (const w of ctx.config.webhooks) {
@@ -83,13 +101,20 @@ export class WebhooksEmitter {
    * Sends one signed request now and waits for the answer (used by gates and
    * by `servo webhooks trigger`).
    */
-  async send(webhook: WebhookConfig, event: string, body: Uint8Array, id: string, deadlineMs = webhook.deadlineMs): Promise<SendOutcome> {
+  async send(
+    webhook: WebhookConfig,
+    event: string,
+    body: Uint8Array,
+    id: string,
+    deadlineMs = webhook.deadlineMs,
+    signal?: AbortSignal,
+  ): Promise<SendOutcome> {
     const engine = await this.engine();
     // The caller awaits this answer, but the engine waits between retries on unref'd timers:
     // without a ref'd handle a CLI command would exit mid-retry (code 13, unsettled await).
     const keepAlive = setInterval(() => {}, 60_000);
     try {
-      return await engine.send({ webhook: webhook.name, event, body, contentType: EVENT_CONTENT_TYPE, id }, { deadlineMs });
+      return await engine.send({ webhook: webhook.name, event, body, contentType: EVENT_CONTENT_TYPE, id }, { deadlineMs, ...(signal ? { signal } : {}) });
     } finally {
       clearInterval(keepAlive);
     }
@@ -130,6 +155,7 @@ export class WebhooksEmitter {
   async close(): Promise<DrainSummary | undefined> {
     if (this.#closed) return undefined;
     this.#closed = true;
+    if (this.#storePath) storeOwners.delete(this.#storePath);
     for (const s of this.#subscriptions) s.cancel();
     if (!this.#engine) return undefined;
     const engine = await this.#engine;
@@ -138,12 +164,12 @@ export class WebhooksEmitter {
     return summary;
   }
 
-  async #gate(event: string, params: unknown, hooks: readonly WebhookConfig[]): Promise<void> {
+  async #gate(event: string, params: unknown, hooks: readonly WebhookConfig[], signal: AbortSignal): Promise<void> {
     const name = `before:${event}`;
     const decisions = await Promise.all(
       hooks.map(async (w) => {
         const { id, body } = this.body(w, name, params);
-        const outcome = await this.send(w, name, body, id);
+        const outcome = await this.send(w, name, body, id, w.deadlineMs, signal);
         if (outcome.ok) this.#onResponse(w.name, name, id, outcome.response);
         return { w, decision: decide(w, outcome) };
       }),
@@ -189,7 +215,7 @@ export class WebhooksEmitter {
 
   async #createEngine(): Promise<DeliveryEngine> {
     const { settings, webhooks } = this.#ctx.config;
-    const [{ DeliveryEngine }, store] = await Promise.all([import('./delivery/engine.js'), openStore(settings.store, this.#ctx.servo.configFile)]);
+    const [{ DeliveryEngine }, store] = await Promise.all([import('./delivery/engine.js'), openStore(settings.store)]);
     const endpoints: WebhookEndpoint[] = webhooks.map((w) => ({
       name: w.name,
       url: w.url,
@@ -218,8 +244,8 @@ export class WebhooksEmitter {
   }
 }
 
-async function openStore(store: WebhooksConfig['settings']['store'], configFile: string | undefined): Promise<DeliveryStore | undefined> {
+async function openStore(store: WebhooksConfig['settings']['store']): Promise<DeliveryStore | undefined> {
   if (store.kind === 'memory') return undefined;
   const { SqliteStore } = await import('./delivery/sqlite-store.js');
-  return new SqliteStore(resolve(configFile ? dirname(configFile) : process.cwd(), store.path));
+  return new SqliteStore(store.file);
 }

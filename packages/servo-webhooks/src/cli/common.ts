@@ -1,5 +1,6 @@
 import { ExitError, UsageError, type CliContext, type EventDefinition, type Servo } from 'servo-core';
 import type { WebhookConfig, WebhooksConfig } from '../config.js';
+export { displayUrl } from '../url.js';
 
 /** Output format chosen with the global `--output` option. */
 export function outputOf(ctx: CliContext): 'table' | 'json' {
@@ -26,17 +27,6 @@ export function parseEventRef(ref: string, events: ReadonlyMap<string, EventDefi
   return { preposition: m[1] as 'before' | 'after', event };
 }
 
-/** A URL safe to print: credentials and query values hidden. */
-export function displayUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    for (const k of [...u.searchParams.keys()]) u.searchParams.set(k, '***');
-    return u.toString();
-  } catch {
-    return url;
-  }
-}
 
 /** Events and channels of a webhook, as printed. */
 export function subscriptionsOf(w: WebhookConfig): string[] {

@@ -40,7 +40,7 @@ export async function dead(ctx: CliContext, name: string | undefined, opts: Dead
   const servo = await ctx.loadServo();
   const instances = webhookInstances(servo);
   if (instances.length === 0) throw new UsageError(`${servo.configFile ?? 'servo.yaml'} configures no webhooks connector`);
-  const stores = await openStores(instances, servo.configFile);
+  const stores = await openStores(instances);
   let entries: Entry[];
   try {
     const relevant = stores.views.filter((v) => name === undefined || v.config.webhooks.some((w) => w.name === name));

@@ -11,7 +11,7 @@ import { openStores, type OpenStores } from './store.js';
 export async function list(ctx: CliContext, opts: { stats?: boolean }): Promise<void> {
   const servo = await ctx.loadServo();
   const instances = webhookInstances(servo);
-  const stores = opts.stats ? await openStores(instances, servo.configFile) : undefined;
+  const stores = opts.stats ? await openStores(instances) : undefined;
   const rows: Record<string, unknown>[] = [];
   try {
     const counts = stores ? countsByFile(stores) : undefined;

@@ -5,7 +5,6 @@
  * @module
  */
 import { existsSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
 import type { WebhooksConfig } from '../config.js';
 import type { SqliteStore } from '../delivery/sqlite-store.js';
 
@@ -30,12 +29,8 @@ export interface OpenStores {
   close(): void;
 }
 
-/**
- * Opens the store of every instance. SQLite paths resolve against the folder
- * of servo.yaml, as the running connector resolves them.
- */
-export async function openStores(instances: readonly { name: string; config: WebhooksConfig }[], configFile: string | undefined): Promise<OpenStores> {
-  const base = configFile ? dirname(configFile) : process.cwd();
+/** Opens the store of every instance (the files the running connectors use). */
+export async function openStores(instances: readonly { name: string; config: WebhooksConfig }[]): Promise<OpenStores> {
   const byFile = new Map<string, { file: string; store: SqliteStore; connectors: StoreView[] }>();
   const views: StoreView[] = [];
   let Store: typeof SqliteStore | undefined;
@@ -46,7 +41,7 @@ export async function openStores(instances: readonly { name: string; config: Web
         views.push({ connector: name, config, spec: 'memory' });
         continue;
       }
-      const file = resolve(base, s.path);
+      const file = s.file;
       let entry = byFile.get(file);
       if (!entry && existsSync(file)) {
         Store ??= (await import('../delivery/sqlite-store.js')).SqliteStore;

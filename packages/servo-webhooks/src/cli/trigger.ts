@@ -71,7 +71,7 @@ async function resolveTargets(
   if (target && /^https?:\/\//.test(target)) {
     const configured = all.find((w) => w.url === target);
     if (configured) return found([configured]);
-    const secret = process.env[opts.secretEnv];
+    const secret = ctx.env[opts.secretEnv];
     if (!secret) throw new UsageError(`${target} is not a configured webhook: put its secret in $${opts.secretEnv} (or name the variable with --secret-env)`);
     return found([adHoc(target, secret)]);
   }

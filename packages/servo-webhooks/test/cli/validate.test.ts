@@ -204,3 +204,34 @@ describe('servo generate webhooks', () => {
     expect(again.code).toBe(2);
   });
 });
+
+describe('SERVO_WEBHOOKS_<FIELD> overrides and servo config', () => {
+  let asm: Assembly;
+  beforeAll(() => {
+    asm = makeAssembly(`webhooks:
+  store: memory
+  webhooks:
+    - name: sink
+      events: after:measure
+      url: https://user:pa55word@hooks.example.com/in?token=tok-123
+      secret: Config-Must-Not-Show-This
+      headers: {X-Api-Auth: header-secret-value}
+`);
+  });
+  afterAll(() => asm.remove());
+
+  it('overrides a delivery setting the file does not mention, and prints the effective values without secrets', async () => {
+    const run = await runServo(['config', '--output', 'json'], { config: asm.configFile, cwd: asm.dir, env: { SERVO_WEBHOOKS_DRAIN_TIMEOUT: '90s', SERVO_WEBHOOKS_CONCURRENCY: '2' } });
+    expect(run.code).toBe(0);
+    const printed = JSON.parse(run.stdout).webhooks;
+    expect(printed).toMatchObject({ drain_timeout: '1m30s', concurrency: 2, store: 'memory' });
+    for (const secret of ['Config-Must-Not-Show-This', 'pa55word', 'tok-123', 'header-secret-value']) expect(run.stdout).not.toContain(secret);
+    expect(printed.webhooks[0].url).toMatch(/^https:\/\/user:\*\*\*@hooks\.example\.com\/in\?token=\*\*\*$/);
+  });
+
+  it('an override with a bad value names the variable', async () => {
+    const run = await runServo(['validate'], { config: asm.configFile, cwd: asm.dir, env: { SERVO_WEBHOOKS_CONCURRENCY: 'lots' } });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('SERVO_WEBHOOKS_CONCURRENCY');
+  });
+});

@@ -114,4 +114,15 @@ hooks_b:
 `),
     ).rejects.toThrow(/hooks_b\[0\]\.events.*`on:` is not supported/s);
   });
+
+  it('refuses two instances sharing one sqlite store (rows are keyed by webhook name), naming both', async () => {
+    const section = (url: string) => `\n  store: sqlite:./shared.db\n  webhooks:\n    - {events: after:measure, url: "${url}", secret: s}\n`;
+    await expect(
+      load(`connectors: {target: target, hooks_a: webhooks, hooks_b: webhooks}\ntarget: {}\nhooks_a:${section(a.url())}hooks_b:${section(b.url())}`),
+    ).rejects.toThrow(/connectors "hooks_a" and "hooks_b" both use the store .*shared\.db/);
+    // The refused assembly released its claim: one instance alone may use the file.
+    servo = await load(`connectors: {target: target, hooks_a: webhooks}\ntarget: {}\nhooks_a:${section(a.url())}`);
+    await servo.dispatch('measure', {});
+    await a.waitFor(1);
+  });
 });

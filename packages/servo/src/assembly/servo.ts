@@ -1,3 +1,4 @@
+import { dirname } from 'node:path';
 import { z } from 'zod';
 import { ConfigError, ConfigErrors, ServoError, UnknownEventError } from '../errors.js';
 import type {
@@ -61,6 +62,8 @@ export class Servo implements ServoHandle {
   readonly #instances: ConnectorInstance[] = [];
   readonly #hooks: { name: string; hooks: ConnectorHooks }[] = [];
   #state: 'idle' | 'running' | 'closed' = 'idle';
+  /** Aborted by close(): handlers waiting on I/O (e.g. a before-webhook) give up. */
+  readonly #stopping = new AbortController();
   #closing: Promise<void> | undefined;
 
   private constructor(options: ServoOptions, events: Map<string, EventDefinition>) {
@@ -78,7 +81,10 @@ export class Servo implements ServoHandle {
   static async create(options: ServoOptions): Promise<Servo> {
     const events = collectEvents(options.connectors.map((c) => c.definition));
     const servo = new Servo(options, events);
-    const schemaContext: ConfigSchemaContext = { events: [...events.keys()] };
+    const schemaContext: ConfigSchemaContext = {
+      events: [...events.keys()],
+      configDir: options.configFile ? dirname(options.configFile) : process.cwd(),
+    };
     const errors: ConfigError[] = [];
     const seen = new Set<string>();
     for (const entry of options.connectors) {
@@ -136,7 +142,7 @@ export class Servo implements ServoHandle {
     options?: DispatchOptions,
   ): Promise<DispatchResult<ResultOf<E>>> {
     const def = (typeof event === 'string' ? this.event(event) : event) as E;
-    return dispatch(this.#instances, def, params, options);
+    return dispatch(this.#instances, def, params, options?.signal ? options : { ...options, signal: this.#stopping.signal });
   }
 
   /**
@@ -174,6 +180,8 @@ export class Servo implements ServoHandle {
         }
       }
     }
+    // Handlers still waiting (e.g. on a before-webhook) give up; shutdown has run.
+    this.#stopping.abort();
     // Connectors close before the exchange stops, so what they still finish
     // (e.g. webhook answers republished on a response channel) can publish.
     await this.#closeHooks();

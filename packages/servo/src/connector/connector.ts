@@ -56,6 +56,8 @@ export interface ServoHandle {
 export interface ConfigSchemaContext {
   /** Every event name of the assembly: standard ones and those its connectors declare. */
   readonly events: readonly string[];
+  /** Absolute folder that relative paths in the configuration resolve against: the folder of servo.yaml. */
+  readonly configDir: string;
 }
 
 /** What `setup()` receives: the instance's identity, its config and a way to attach handlers. */
@@ -88,6 +90,8 @@ export interface CliContext {
   loadServo(): Promise<import('../assembly/servo.js').Servo>;
   /** Path of servo.yaml (`--config`, `SERVO_CONFIG_FILE` or `./servo.yaml`); it may not exist. */
   readonly configFile: string;
+  /** The environment the command runs with (tests pass their own). */
+  readonly env: Readonly<Record<string, string | undefined>>;
   /** Output format chosen with `--output`. */
   readonly output: 'table' | 'json';
   /** Where output goes (stdout), so tests can capture it. */

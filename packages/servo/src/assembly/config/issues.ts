@@ -4,7 +4,7 @@
  * @module
  */
 import { z } from 'zod';
-import { fieldNames, literalValues, schemaAt } from './schema-introspect.js';
+import { fieldNames, schemaAt } from './schema-introspect.js';
 import { didYouMean, listChoices } from './suggest.js';
 
 /** The parts of a zod issue this module reads (any zod 4 copy produces them). */

@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Node } from 'yaml';
 import type { z } from 'zod';
-import type { ConnectorDefinition } from '../../connector/connector.js';
+import type { ConfigSchemaContext, ConnectorDefinition } from '../../connector/connector.js';
 import { ConfigError, ConfigErrors, ConnectorLoadError } from '../../errors.js';
 import { interpolateTree, newInterpolation, type Env, type TreeInterpolation } from './interpolate.js';
 import { problemsOf, type IssueLike, type Problem } from './issues.js';
@@ -128,7 +128,7 @@ export async function parseConfigText(text: string, file: string, options: Parse
     }
     let schema = schemas.get(instance.type);
     if (!schema) {
-      schema = schemaOf(definition, events);
+      schema = schemaOf(definition, { events, configDir: dirname(file) });
       schemas.set(instance.type, schema);
     }
     interpolateTree(source, instance.section?.value ?? null, [instance.name], env, interpolation);
@@ -158,11 +158,11 @@ function eventNames(standard: readonly string[], definitions: Iterable<Connector
   return [...names];
 }
 
-function schemaOf(definition: ConnectorDefinition, events: readonly string[]): z.ZodType {
+function schemaOf(definition: ConnectorDefinition, context: ConfigSchemaContext): z.ZodType {
   const config = definition.config;
   if (typeof config !== 'function') return config;
   try {
-    return config({ events });
+    return config(context);
   } catch (err) {
     throw new ConnectorLoadError(`connector type "${definition.type}": building its config schema failed: ${err instanceof Error ? err.message : String(err)}`, {
       cause: err,

@@ -6,6 +6,7 @@ import { configSchemaOf } from '../../assembly/servo.js';
 import { standardEvents } from '../../events/standard.js';
 import type { CommandContext } from '../context.js';
 import { json } from '../output.js';
+import { toJsonSchema } from '../../json-schema.js';
 
 /**
  * `servo schema [NAME]`: the JSON Schema of an event (params and result), of a
@@ -15,7 +16,7 @@ export default async function schema(ctx: CommandContext, name: string | undefin
   const haveConfig = existsSync(ctx.configFile);
   const servo = haveConfig ? await ctx.loadServo() : undefined;
   const events = servo?.events ?? new Map(standardEvents.map((e) => [e.name, e]));
-  const context = { events: [...events.keys()] };
+  const context = { events: [...events.keys()], configDir: dirname(ctx.configFile) };
   if (!name) {
     if (!servo) throw new UsageError(`no ${ctx.configFile}: name an event or connector type, or pass --config FILE`);
     // One zod object converted once, so shared definitions land in the root `$defs`
@@ -28,20 +29,17 @@ export default async function schema(ctx: CommandContext, name: string | undefin
         .describe('Connector types to activate, or instance names mapped to connector types'),
     };
     for (const c of servo.connectors) shape[c.name] = configSchemaOf(c.definition, context).optional();
-    return ctx.write(json(toJson(z.strictObject(shape).meta({ title: 'servo.yaml' }), 'input')));
+    return ctx.write(json(toJsonSchema(z.strictObject(shape).meta({ title: 'servo.yaml' }), 'input')));
   }
   const event = events.get(name);
   if (event) {
-    return ctx.write(json({ event: event.name, description: event.description, params: toJson(event.params, 'input'), result: toJson(event.result) }));
+    return ctx.write(json({ event: event.name, description: event.description, params: toJsonSchema(event.params, 'input'), result: toJsonSchema(event.result) }));
   }
   const instance = servo?.connectors.find((c) => c.name === name);
-  if (instance) return ctx.write(json(toJson(configSchemaOf(instance.definition, context), 'input')));
+  if (instance) return ctx.write(json(toJsonSchema(configSchemaOf(instance.definition, context), 'input')));
   const { availableConnectors } = await import('../../assembly/load.js');
   const type = availableConnectors(dirname(ctx.configFile)).get(name);
-  if (type) return ctx.write(json(toJson(configSchemaOf(await type.load(), context), 'input')));
+  if (type) return ctx.write(json(toJsonSchema(configSchemaOf(await type.load(), context), 'input')));
   throw new UsageError(`"${name}" is neither an event nor a connector; events: ${[...events.keys()].join(', ')}`);
 }
 
-function toJson(schema: z.ZodType, io: 'input' | 'output' = 'output'): unknown {
-  return z.toJSONSchema(schema, { io, unrepresentable: 'any' });
-}
