@@ -1,6 +1,7 @@
 // Shared pieces of the webhook benchmarks: the receiver child process, statistics, a realistic
 // after:measure body, and the throughput measurements that benchmarks 2 and 5 both run.
 import { fork } from 'node:child_process';
+import { request as httpRequest } from 'node:http';
 import { createHmac } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
@@ -209,10 +210,12 @@ export async function engineRunner(m, { origin, path = '/hook', concurrency = 8,
  * The baseline: a bare pooled undici client that builds each body, signs it with both signatures
  * (HMAC-SHA1 hex, Standard Webhooks HMAC-SHA256) and sends it with the engine's headers, `concurrency`
  * requests at a time. `signed: false` sends one pre-serialised body with fixed headers (transport only).
- * `fresh: true` opens a new connection per request (a new undici Client, closed after the answer).
+ * `fresh` opens a new connection per request, as the original servo-webhooks did (a new httpx client per
+ * request): 'agent' = a new undici Agent per request, closed after the answer; 'close' = node:http with
+ * `agent: false` (`connection: close`).
  */
-export function bareRunner(m, { origin, path = '/hook', concurrency = 8, makeBody, signed = true, fresh = false }) {
-  const { Agent, Client } = m.undici;
+export function bareRunner(m, { origin, path = '/hook', concurrency = 8, makeBody, signed = true, fresh = undefined }) {
+  const { Agent } = m.undici;
   const agent = fresh ? undefined : new Agent({ keepAliveTimeout: 4000 });
   const key = Buffer.from(SECRET, 'utf8');
   const fixedBody = makeBody(m.newMessageId(Date.now()));
@@ -236,7 +239,8 @@ export function bareRunner(m, { origin, path = '/hook', concurrency = 8, makeBod
         'webhook-signature': 'v1,' + createHmac('sha256', key).update(`${id}.${ts}.`).update(body).digest('base64'),
       };
     }
-    const dispatcher = fresh ? new Client(origin) : agent;
+    if (fresh === 'close') return closePost(origin + path, headers, body);
+    const dispatcher = fresh ? new Agent() : agent;
     try {
       const res = await dispatcher.request({ origin, path, method: 'POST', headers, body });
       await res.body.dump();
@@ -294,3 +298,16 @@ export async function makeServo(m, { name, webhooks, settings = {}, logger }) {
 
 /** The params every benchmark dispatches `measure` with. */
 export const MEASURE_PARAMS = { metrics: ['throughput', 'error_rate', 'latency_p99'] };
+
+/** One node:http POST on its own connection (`agent: false`: `connection: close`), response read to the end. */
+function closePost(url, headers, body) {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method: 'POST', agent: false, headers: { ...headers, 'content-length': String(body.byteLength) } }, (res) => {
+      res.resume();
+      res.on('end', () => (res.statusCode >= 200 && res.statusCode < 300 ? resolve() : reject(new Error(`HTTP ${res.statusCode}`))));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}

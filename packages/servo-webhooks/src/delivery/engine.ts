@@ -146,6 +146,8 @@ interface EndpointState {
   /** Highest store sequence number held in memory. */
   cursor: number;
   pumpQueued: boolean;
+  /** True while `settle()` books an attempt: it pumps at its end, so `enqueue` need not schedule a pump. */
+  settling: boolean;
   wakeAt: number;
   cancelWake: (() => void) | undefined;
 }
@@ -254,6 +256,7 @@ export class DeliveryEngine {
       overflow: false,
       cursor: 0,
       pumpQueued: false,
+      settling: false,
       wakeAt: Infinity,
       cancelWake: undefined,
     };
@@ -356,7 +359,7 @@ export class DeliveryEngine {
   }
 
   private schedulePump(st: EndpointState): void {
-    if (st.pumpQueued) return;
+    if (st.pumpQueued || st.settling) return;
     st.pumpQueued = true;
     queueMicrotask(() => {
       st.pumpQueued = false;
@@ -503,17 +506,20 @@ export class DeliveryEngine {
     }
   }
 
-  /** Writes the one log line of an attempt and notifies `onAttempt`. */
+  /** Writes the one log line of an attempt (unless its level is off) and notifies `onAttempt`. */
   private record(st: EndpointState, d: Delivery, r: AttemptResult, outcome: AttemptOutcome, retryInMs?: number): void {
-    const line: Record<string, unknown> = { webhook: st.ep.name, event: d.event, id: d.id, attempt: d.attempts };
-    if (r.response) line.status = r.response.status;
-    else if (r.error) line.error = errorText(r.error);
-    line.latency_ms = Math.round(r.durationMs);
-    line.outcome = outcome;
-    if (outcome === 'redirect') line.location = r.response?.headers['location'];
-    if (retryInMs !== undefined) line.retry_in_ms = retryInMs;
-    if (outcome === 'delivered') this.logger.info(line, 'webhook attempt');
-    else this.logger.warn(line, 'webhook attempt');
+    const level = outcome === 'delivered' ? 'info' : 'warn';
+    const log = this.logger;
+    if (log.isLevelEnabled === undefined || log.isLevelEnabled(level)) {
+      const line: Record<string, unknown> = { webhook: st.ep.name, event: d.event, id: d.id, attempt: d.attempts };
+      if (r.response) line.status = r.response.status;
+      else if (r.error) line.error = errorText(r.error);
+      line.latency_ms = Math.round(r.durationMs);
+      line.outcome = outcome;
+      if (outcome === 'redirect') line.location = r.response?.headers['location'];
+      if (retryInMs !== undefined) line.retry_in_ms = retryInMs;
+      log[level](line, 'webhook attempt');
+    }
     if (this.onAttempt) {
       const a: Attempt = { deliveryId: d.id, webhook: st.ep.name, event: d.event, number: d.attempts, startedAt: r.startedAt, durationMs: r.durationMs, outcome };
       if (r.response) a.status = r.response.status;
@@ -545,6 +551,7 @@ export class DeliveryEngine {
   /** Books the result of a queued attempt: delivered, retried, kept or dead-lettered; then pumps. Never throws. */
   private settle(st: EndpointState, d: Delivery, r: AttemptResult): void {
     if (this.state === 'closed') return;
+    st.settling = true;
     try {
       const now = this.clock.now();
       this.judge(st, r, d, now);
@@ -606,6 +613,7 @@ export class DeliveryEngine {
     } catch (err) {
       this.logger.error({ webhook: st.ep.name, id: d.id, error: errorText(err as Error) }, 'webhook delivery bookkeeping failed');
     } finally {
+      st.settling = false;
       if (this.state === 'running' || this.state === 'draining') {
         if (this.store.persistent && st.overflow && st.queue.size <= this.window / 2) {
           try {

@@ -56,6 +56,9 @@ interface Row {
   next_attempt_at: number;
 }
 
+/** A `pending` row in column order: seq, id, webhook, event, content_type, body, created_at, attempts, next_attempt_at. */
+type RawRow = [number, string, string, string, string, Buffer, number, number, number];
+
 type Op =
   | { kind: 'reschedule'; id: string; attempts: number; at: number }
   | { kind: 'remove'; id: string }
@@ -138,7 +141,10 @@ export class SqliteStore implements DeliveryStore {
       dead: db.prepare(
         'INSERT OR REPLACE INTO dead (id, webhook, event, content_type, body, created_at, attempts, next_attempt_at, error, failed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       ),
-      pending: db.prepare('SELECT * FROM pending WHERE webhook = ? AND seq > ? ORDER BY seq LIMIT ?'),
+      // Raw rows (arrays): paging in is on the drain path, and objects per row cost ~40% more.
+      pending: db
+        .prepare('SELECT seq, id, webhook, event, content_type, body, created_at, attempts, next_attempt_at FROM pending WHERE webhook = ? AND seq > ? ORDER BY seq LIMIT ?')
+        .raw(true),
       deadAll: db.prepare('SELECT * FROM dead ORDER BY failed_at DESC LIMIT ?'),
       deadOf: db.prepare('SELECT * FROM dead WHERE webhook = ? ORDER BY failed_at DESC LIMIT ?'),
       countPending: db.prepare('SELECT webhook, COUNT(*) AS n FROM pending GROUP BY webhook'),
@@ -196,6 +202,10 @@ export class SqliteStore implements DeliveryStore {
 
   /** @inheritdoc */
   flush(): void {
+    if (this.flushScheduled) {
+      clearImmediate(this.flushScheduled);
+      this.flushScheduled = undefined;
+    }
     if (this.ops.length === 0 || this.closed) return;
     const ops = this.ops;
     this.ops = [];
@@ -205,8 +215,16 @@ export class SqliteStore implements DeliveryStore {
   /** @inheritdoc */
   pending(query: { webhook: string; after?: number; limit: number }): StoredDelivery[] {
     this.flush();
-    const rows = this.stmt.pending.all(query.webhook, query.after ?? 0, query.limit) as Row[];
-    return rows.map((r) => ({ seq: r.seq, delivery: toDelivery(r) }));
+    const rows = this.stmt.pending.all(query.webhook, query.after ?? 0, query.limit) as RawRow[];
+    const out: StoredDelivery[] = new Array(rows.length);
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i]!;
+      out[i] = {
+        seq: r[0],
+        delivery: { id: r[1], webhook: r[2], event: r[3], contentType: r[4], body: r[5], createdAt: r[6], attempts: r[7], nextAttemptAt: r[8] },
+      };
+    }
+    return out;
   }
 
   /** @inheritdoc */
@@ -232,8 +250,6 @@ export class SqliteStore implements DeliveryStore {
   /** @inheritdoc */
   close(): void {
     if (this.closed) return;
-    if (this.flushScheduled) clearImmediate(this.flushScheduled);
-    this.flushScheduled = undefined;
     this.flush();
     this.closed = true;
     this.db.close();

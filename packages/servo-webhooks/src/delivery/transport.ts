@@ -40,7 +40,7 @@ export function toTarget(url: string): Target {
 /**
  * Abort handle of one attempt, shared by its timeout and whoever may cancel it
  * (engine shutdown, the caller of `send()`). A plain object: while the POST
- * is in flight the transport hooks `onAbort`, so aborting costs nothing per
+ * is in flight the transport hooks its `target`, so aborting costs nothing per
  * request when nobody aborts (no `AbortController`, no listener lists).
  */
 export class AttemptControl {
@@ -49,14 +49,20 @@ export class AttemptControl {
   /** Why it was aborted (an error of this package). */
   reason: unknown = undefined;
   /** Set by the transport while the attempt is in flight. */
-  onAbort: ((reason: unknown) => void) | undefined = undefined;
+  target: AbortTarget | undefined = undefined;
   /** Aborts the attempt with `reason`; later calls are ignored. */
   abort(reason: unknown): void {
     if (this.aborted) return;
     this.aborted = true;
     this.reason = reason;
-    this.onAbort?.(reason);
+    this.target?.abortWith(reason);
   }
+}
+
+/** What the transport hooks into an {@link AttemptControl} while its POST is in flight. */
+export interface AbortTarget {
+  /** Ends the POST with `reason`. */
+  abortWith(reason: unknown): void;
 }
 
 /** Receives the outcome of one POST: a response, or the error (`response` undefined). */
@@ -172,9 +178,9 @@ const EMPTY = new Uint8Array(0);
  * onConnect/onHeaders/onData/onComplete/onError interface) that owns the
  * attempt's overall timer, keeps at most `cap` bytes of the response body
  * (cutting the connection of a longer one, so a huge or endless body costs
- * no memory) and settles the promise exactly once.
+ * no memory) and reports the outcome exactly once.
  */
-class PostCall {
+class PostCall implements AbortTarget {
   private settled = false;
   private abortRequest: ((err: Error) => void) | undefined = undefined;
   private phase: 'headers' | 'body' = 'headers';
@@ -194,12 +200,17 @@ class PostCall {
     this.timer = setTimeout(onTimer, req.timeoutMs, this);
     this.timer.unref();
     const control = (this.control = req.control);
-    if (control) control.onAbort = (reason) => this.fail(reason);
+    if (control) control.target = this;
   }
 
   /** Called by the timer. */
   timeout(): void {
     this.fail(new WebhookTimeoutError(this.req.webhook, this.req.timeoutMs, this.phase));
+  }
+
+  /** {@link AttemptControl.abort} of the attempt's owner. */
+  abortWith(reason: unknown): void {
+    this.fail(reason);
   }
 
   /** Settles with `reason` and stops the request (now, or as soon as it reaches a connection). */
@@ -223,7 +234,7 @@ class PostCall {
   private end(): void {
     this.settled = true;
     clearTimeout(this.timer);
-    if (this.control) this.control.onAbort = undefined;
+    if (this.control) this.control.target = undefined;
   }
 
   onConnect(abort: (err: Error) => void): void {
@@ -288,21 +299,19 @@ function onTimer(call: PostCall): void {
   call.timeout();
 }
 
-/** Raw header pairs to lower-case names; repeated headers joined with `, `. */
+/**
+ * Raw header pairs to lower-case names; repeated headers joined with `, `.
+ * A null-prototype object (as Node's own `IncomingMessage.headers`): any
+ * name, `__proto__` included, is a plain own property.
+ */
 function flattenHeaders(raw: Buffer[] | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
+  const out: Record<string, string> = Object.create(null) as Record<string, string>;
   if (raw === undefined) return out;
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = raw[i]!.toString('latin1').toLowerCase();
     const value = raw[i + 1]!.toString('latin1');
-    if (Object.hasOwn(out, name)) out[name] += ', ' + value;
-    else defineHeader(out, name, value);
+    const prev = out[name];
+    out[name] = prev === undefined ? value : prev + ', ' + value;
   }
   return out;
-}
-
-/** Sets an own property, even for the name `__proto__`. */
-function defineHeader(out: Record<string, string>, name: string, value: string): void {
-  if (name === '__proto__') Object.defineProperty(out, name, { value, enumerable: true, writable: true, configurable: true });
-  else out[name] = value;
 }

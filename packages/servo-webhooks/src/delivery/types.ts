@@ -149,6 +149,11 @@ export interface DeliveryLogger {
   info(obj: object, msg?: string): void;
   warn(obj: object, msg?: string): void;
   error(obj: object, msg?: string): void;
+  /**
+   * Optional (pino has it): false when lines of `level` are dropped. The
+   * engine then skips building its per-attempt line at all.
+   */
+  isLevelEnabled?(level: 'debug' | 'info' | 'warn' | 'error'): boolean;
 }
 
 /**
