@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { REDACTED, compileSelector, isValidChannelName, model } from 'servo-core';
 import { displayUrl } from './url.js';
+import { RESERVED_HEADERS } from './headers.js';
 import { assertValidSecret } from './signing.js';
 
 /**
@@ -27,21 +28,6 @@ import { assertValidSecret } from './signing.js';
  * @module
  */
 
-/** Headers a webhook may not set: the connector owns them. */
-export const RESERVED_HEADERS: readonly string[] = [
-  'content-type',
-  'content-length',
-  'host',
-  'user-agent',
-  'transfer-encoding',
-  'connection',
-  'x-servo-event',
-  'x-servo-delivery',
-  'x-servo-signature',
-  'webhook-id',
-  'webhook-timestamp',
-  'webhook-signature',
-];
 
 const NAME = /^[A-Za-z0-9_\-./]{1,128}$/;
 // Compiled here so a bad selector is a located config error, not a failure of every command at setup.
@@ -206,7 +192,7 @@ function webhookSchema(events: readonly string[]) {
           const at = (field: 'name' | 'value') => (list ? ['headers', i, field] : ['headers', n]);
           if (!HEADER_NAME.test(n)) {
             ctx.addIssue({ code: 'custom', message: `"${n}" is not a valid HTTP header name: use letters, digits and !#$%&'*+-.^_\`|~`, path: at('name') });
-          } else if (RESERVED_HEADERS.includes(n.toLowerCase())) {
+          } else if (RESERVED_HEADERS.has(n.toLowerCase())) {
             ctx.addIssue({ code: 'custom', message: `header "${n}" is set by the connector and cannot be replaced`, path: at('name') });
           }
           if (!HEADER_VALUE.test(v)) {

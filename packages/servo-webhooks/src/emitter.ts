@@ -63,6 +63,14 @@ export class WebhooksEmitter {
   /** Attaches handlers and subscriptions. */
   attach(): void {
     const ctx = this.#ctx;
+    // A running servo (servo run) resumes what a sqlite store kept from earlier
+    // runs. attach is the first event start() dispatches, and this handler is
+    // this connector's first, so the backlog is resumed before anything new is
+    // queued. One-shot commands never start the servo: they deliver only what
+    // they queue, and leave the backlog to the running servo.
+    ctx.before('attach', async () => {
+      await this.engine({ resume: true });
+    });
     const groups = new Map<string, WebhookConfig[]>();
     for (const w of ctx.config.webhooks) {
       for (const e of w.events) {
@@ -82,14 +90,14 @@ export class WebhooksEmitter {
         );
       }
     }
-    ctx.on('startup', async () => {
-      await this.engine();
-    });
   }
 
-  /** The delivery engine, created and started on first use. */
-  engine(): Promise<DeliveryEngine> {
-    return (this.#engine ??= this.#createEngine());
+  /**
+   * The delivery engine, created and started on first use. Only the first
+   * call's `resume` counts: whether a sqlite backlog from earlier runs is resumed.
+   */
+  engine(options: { resume?: boolean } = {}): Promise<DeliveryEngine> {
+    return (this.#engine ??= this.#createEngine(options.resume === true));
   }
 
   /** Counters per webhook (empty until the engine has started). */
@@ -110,14 +118,7 @@ export class WebhooksEmitter {
     signal?: AbortSignal,
   ): Promise<SendOutcome> {
     const engine = await this.engine();
-    // The caller awaits this answer, but the engine waits between retries on unref'd timers:
-    // without a ref'd handle a CLI command would exit mid-retry (code 13, unsettled await).
-    const keepAlive = setInterval(() => {}, 60_000);
-    try {
-      return await engine.send({ webhook: webhook.name, event, body, contentType: EVENT_CONTENT_TYPE, id }, { deadlineMs, ...(signal ? { signal } : {}) });
-    } finally {
-      clearInterval(keepAlive);
-    }
+    return engine.send({ webhook: webhook.name, event, body, contentType: EVENT_CONTENT_TYPE, id }, { deadlineMs, ...(signal ? { signal } : {}) });
   }
 
   /**
@@ -161,6 +162,14 @@ export class WebhooksEmitter {
     const engine = await this.#engine;
     const summary = await engine.drain(this.#ctx.config.settings.drainTimeoutMs);
     await engine.close();
+    if (summary.lost.length > 0) {
+      // Say it where the operator looks, not only in the JSON log.
+      const more = summary.pending > summary.lost.length ? ` (and ${summary.pending - summary.lost.length} more)` : '';
+      this.#log.warn(
+        { lost: summary.lost.map((l) => `${l.webhook} ${l.event} ${l.id}`) },
+        `${summary.pending} webhook deliver${summary.pending === 1 ? 'y was' : 'ies were'} not delivered within drain_timeout${more}; use store: sqlite:PATH to keep them`,
+      );
+    }
     return summary;
   }
 
@@ -213,9 +222,9 @@ export class WebhooksEmitter {
     });
   }
 
-  async #createEngine(): Promise<DeliveryEngine> {
+  async #createEngine(resume: boolean): Promise<DeliveryEngine> {
     const { settings, webhooks } = this.#ctx.config;
-    const [{ DeliveryEngine }, store] = await Promise.all([import('./delivery/engine.js'), openStore(settings.store)]);
+    const [{ DeliveryEngine }, store] = await Promise.all([import('./delivery/engine.js'), openStore(settings.store, this.#log)]);
     const endpoints: WebhookEndpoint[] = webhooks.map((w) => ({
       name: w.name,
       url: w.url,
@@ -239,13 +248,13 @@ export class WebhooksEmitter {
       logger: this.#log,
       onResponse: (d, r) => this.#onResponse(d.webhook, d.event, d.id, r),
     });
-    engine.start();
+    engine.start({ resume });
     return engine;
   }
 }
 
-async function openStore(store: WebhooksConfig['settings']['store']): Promise<DeliveryStore | undefined> {
+async function openStore(store: WebhooksConfig['settings']['store'], log: Logger): Promise<DeliveryStore | undefined> {
   if (store.kind === 'memory') return undefined;
   const { SqliteStore } = await import('./delivery/sqlite-store.js');
-  return new SqliteStore(store.file);
+  return new SqliteStore(store.file, { onError: (err) => log.error({ store: store.file, err: err.message }, 'webhook store write failed; will retry') });
 }

@@ -6,7 +6,8 @@
  * @module
  */
 export { default as webhooksConnector } from './connector.js';
-export { configSchema, DEFAULTS, RESERVED_HEADERS } from './config.js';
+export { configSchema, encodeConfig, DEFAULTS } from './config.js';
+export { RESERVED_HEADERS } from './headers.js';
 export type { DeliverySettings, EventSubscription, WebhookConfig, WebhooksConfig } from './config.js';
 export { WebhooksEmitter, emitterFor } from './emitter.js';
 export { decide, cancelReason, type GateDecision } from './gate.js';

@@ -9,6 +9,8 @@ export interface Logger {
   error(obj: object, msg?: string): void;
   /** A logger whose lines all carry `bindings`. */
   child(bindings: Record<string, unknown>): Logger;
+  /** True when lines at `level` are written: callers skip building lines that would be dropped. */
+  isLevelEnabled(level: 'debug' | 'info' | 'warn' | 'error'): boolean;
 }
 
 /** The log levels, most verbose first. */
@@ -49,10 +51,11 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     }
     return real!;
   };
-  return lazy(get, {});
+  const rank = LOG_LEVELS.indexOf(level);
+  return lazy(get, {}, (l) => LOG_LEVELS.indexOf(l) >= rank);
 }
 
-function lazy(get: () => Logger, bindings: Record<string, unknown>): Logger {
+function lazy(get: () => Logger, bindings: Record<string, unknown>, enabled: (level: LogLevel) => boolean): Logger {
   let child: Logger | undefined;
   const target = (): Logger => (Object.keys(bindings).length ? (child ??= get().child(bindings)) : get());
   return {
@@ -60,7 +63,8 @@ function lazy(get: () => Logger, bindings: Record<string, unknown>): Logger {
     info: (o, m) => target().info(o, m),
     warn: (o, m) => target().warn(o, m),
     error: (o, m) => target().error(o, m),
-    child: (b) => lazy(get, { ...bindings, ...b }),
+    child: (b) => lazy(get, { ...bindings, ...b }, enabled),
+    isLevelEnabled: enabled,
   };
 }
 
@@ -72,5 +76,8 @@ export const silentLogger: Logger = {
   error() {},
   child() {
     return silentLogger;
+  },
+  isLevelEnabled() {
+    return false;
   },
 };

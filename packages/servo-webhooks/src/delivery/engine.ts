@@ -21,6 +21,7 @@ import {
   WebhookRedirectError,
   WebhookErrorCodes,
 } from '../errors.js';
+import { RESERVED_HEADERS } from '../headers.js';
 import { signRequest } from '../signing.js';
 import { CircuitBreaker, DEFAULT_BREAKER, type BreakerOptions, type CircuitState } from './breaker.js';
 import { newMessageId } from './id.js';
@@ -87,22 +88,11 @@ export interface DeliveryEngineOptions {
   onResponse?: (delivery: Delivery, response: WebhookResponse) => void;
 }
 
-/** Headers the engine sets itself; an endpoint's extra headers cannot override them. */
-const RESERVED_HEADERS = new Set([
-  'content-type',
-  'content-length',
-  'transfer-encoding',
-  'host',
-  'connection',
-  'x-servo-event',
-  'x-servo-delivery',
-  'x-servo-signature',
-  'webhook-id',
-  'webhook-timestamp',
-  'webhook-signature',
-]);
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** How many lost deliveries a drain summary names. */
+const LOST_LISTED = 20;
 
 /**
  * Most deliveries per endpoint held in memory with a persistent store: enough
@@ -116,6 +106,11 @@ const NO_HINT: FailureHint = Object.freeze({ slowDown: false });
 const SLOW_DOWN: FailureHint = Object.freeze({ slowDown: true });
 
 const silent: DeliveryLogger = { debug() {}, info() {}, warn() {}, error() {} };
+
+function refTimer(fn: () => void, ms: number): () => void {
+  const t = setTimeout(fn, Math.min(Math.max(0, ms), MAX_TIMER_MS));
+  return () => clearTimeout(t);
+}
 
 function realTimer(fn: () => void, ms: number): () => void {
   const t = setTimeout(fn, Math.min(Math.max(0, ms), MAX_TIMER_MS));
@@ -193,6 +188,8 @@ export class DeliveryEngine {
   private readonly logger: DeliveryLogger;
   private readonly clock: Clock;
   private readonly setTimer: (fn: () => void, ms: number) => () => void;
+  /** Like setTimer, but a real timer keeps the process alive (someone awaits it). */
+  private readonly awaitedTimer: (fn: () => void, ms: number) => () => void;
   private readonly random: () => number;
   private readonly userAgent: string;
   private readonly maxQueue: number;
@@ -218,6 +215,7 @@ export class DeliveryEngine {
     this.logger = options.logger ?? silent;
     this.clock = options.clock ?? { now: Date.now };
     this.setTimer = options.clock?.setTimer ? options.clock.setTimer.bind(options.clock) : realTimer;
+    this.awaitedTimer = options.clock?.setTimer ? this.setTimer : refTimer;
     this.random = options.random ?? Math.random;
     this.userAgent = options.userAgent;
     this.maxQueue = Math.max(1, options.maxQueue ?? 10_000);
@@ -269,13 +267,16 @@ export class DeliveryEngine {
   }
 
   /**
-   * Starts delivering: with a persistent store, resumes the pending
-   * deliveries left by a previous run. Idempotent; `enqueue` calls it.
+   * Starts delivering: with a persistent store and `resume` (default), also
+   * resumes the pending deliveries left by a previous run. Idempotent;
+   * `enqueue` calls it (without resuming). A short-lived process that shares
+   * the store with a running servo passes `resume: false`, so it delivers only
+   * what it queues itself.
    */
-  start(): void {
+  start(options: { resume?: boolean } = {}): void {
     if (this.state !== 'idle') return;
     this.state = 'running';
-    if (!this.store.persistent) return;
+    if (!this.store.persistent || options.resume === false) return;
     const counts = this.store.counts();
     let resumed = 0;
     for (const st of this.endpoints.values()) {
@@ -298,7 +299,7 @@ export class DeliveryEngine {
    * @throws {@link UnknownEndpointError}, {@link EngineClosedError}
    */
   enqueue(input: DeliveryInput): Delivery {
-    if (this.state === 'idle') this.start();
+    if (this.state === 'idle') this.start({ resume: false });
     if (this.state !== 'running') throw new EngineClosedError(this.state === 'closed' ? 'closed' : 'draining');
     const st = this.endpoint(input.webhook);
     const now = this.clock.now();
@@ -709,7 +710,8 @@ export class DeliveryEngine {
         this.record(st, d, r, 'retry', delay);
         if (delay > 0) {
           await new Promise<void>((resolve) => {
-            const stopTimer = this.setTimer(resolve, delay);
+            // The caller awaits this send (a gate holding its event): the wait keeps the process alive.
+            const stopTimer = this.awaitedTimer(resolve, delay);
             wake = () => {
               stopTimer();
               resolve();
@@ -802,7 +804,16 @@ export class DeliveryEngine {
     } catch (err) {
       this.logger.error({ error: errorText(err as Error) }, 'webhook store flush failed');
     }
-    const summary: DrainSummary = { delivered, pending, dead, dropped };
+    const lost: DrainSummary['lost'] = [];
+    if (!this.store.persistent) {
+      for (const st of this.endpoints.values()) {
+        for (const d of st.queue.values()) {
+          if (lost.length === LOST_LISTED) break;
+          lost.push({ id: d.id, webhook: d.webhook, event: d.event });
+        }
+      }
+    }
+    const summary: DrainSummary = { delivered, pending, dead, dropped, lost };
     if (pending > 0 && !this.store.persistent) {
       this.logger.warn({ ...summary }, 'webhook delivery drained; pending deliveries are lost (memory store)');
     } else {

@@ -101,6 +101,11 @@ export class EndpointQueue {
     return this.held.has(id);
   }
 
+  /** Every held delivery (ready, waiting and in flight). */
+  values(): IterableIterator<Delivery> {
+    return this.held.values();
+  }
+
   /** The held delivery with this id. */
   get(id: string): Delivery | undefined {
     return this.held.get(id);

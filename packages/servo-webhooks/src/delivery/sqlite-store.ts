@@ -12,6 +12,12 @@ export interface SqliteStoreOptions {
    * necessarily a power loss; `full`: fsync on every commit (slower).
    */
   synchronous?: 'normal' | 'full';
+  /**
+   * Called when a batch of bookkeeping writes (delivered, rescheduled,
+   * dead-lettered) cannot be committed in the background; the batch is kept
+   * and tried again. Default: written to stderr.
+   */
+  onError?: (err: Error) => void;
 }
 
 const SCHEMA_VERSION = 1;
@@ -107,6 +113,7 @@ export class SqliteStore implements DeliveryStore {
   private flushScheduled: NodeJS.Immediate | undefined;
   private readonly applyOps: (ops: Op[]) => void;
   private closed = false;
+  private readonly onError: (err: Error) => void;
 
   /** Opens (creating if needed) the database file at `path`. */
   constructor(
@@ -114,6 +121,7 @@ export class SqliteStore implements DeliveryStore {
     readonly path: string,
     options: SqliteStoreOptions = {},
   ) {
+    this.onError = options.onError ?? ((err) => process.stderr.write(`servo-webhooks: store ${path}: ${err.message}\n`));
     const Database = createRequire(import.meta.url)('better-sqlite3') as typeof BetterSqlite3;
     try {
       if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -178,7 +186,12 @@ export class SqliteStore implements DeliveryStore {
     if (!this.flushScheduled) {
       this.flushScheduled = setImmediate(() => {
         this.flushScheduled = undefined;
-        this.flush();
+        try {
+          this.flush();
+        } catch (err) {
+          // Nobody awaits this turn's batch: report it; the ops stay queued for the next flush.
+          this.onError(err as Error);
+        }
       });
       this.flushScheduled.unref();
     }
@@ -209,7 +222,12 @@ export class SqliteStore implements DeliveryStore {
     if (this.ops.length === 0 || this.closed) return;
     const ops = this.ops;
     this.ops = [];
-    this.applyOps(ops);
+    try {
+      this.applyOps(ops);
+    } catch (err) {
+      this.ops = ops.concat(this.ops); // not committed: keep them for the next flush
+      throw err;
+    }
   }
 
   /** @inheritdoc */

@@ -182,6 +182,8 @@ export interface DrainSummary {
   dead: number;
   /** Deliveries dropped (queue full, memory store) since the engine started. */
   dropped: number;
+  /** Memory store: the deliveries lost with the process (the first 20), so they can be told and replayed. */
+  lost: { id: string; webhook: string; event: string }[];
 }
 
 /** Per-endpoint counters of {@link DeliveryEngine.stats}. */

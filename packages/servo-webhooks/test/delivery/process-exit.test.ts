@@ -18,7 +18,7 @@ let out: string;
 /** Strips types from the engine's sources into a folder under the package (so `undici` resolves). */
 async function compile(): Promise<void> {
   out = mkdtempSync(join(here, '.tmp-exit-'));
-  const files = ['errors.ts', 'signing.ts', ...readdirSync(join(src, 'delivery')).filter((f) => f.endsWith('.ts')).map((f) => `delivery/${f}`)];
+  const files = ['errors.ts', 'signing.ts', 'headers.ts', ...readdirSync(join(src, 'delivery')).filter((f) => f.endsWith('.ts')).map((f) => `delivery/${f}`)];
   for (const f of files) {
     const code = (await transformWithOxc(readFileSync(join(src, f), 'utf8'), f, {})).code;
     const target = join(out, f.replace(/\.ts$/, '.js'));
@@ -76,7 +76,7 @@ console.log(JSON.stringify(await engine.drain(10000)));`,
     );
     expect(res.stderr).toBe('');
     expect(res.code).toBe(0);
-    expect(JSON.parse(res.stdout)).toEqual({ delivered: 5, pending: 0, dead: 0, dropped: 0 });
+    expect(JSON.parse(res.stdout)).toEqual({ delivered: 5, pending: 0, dead: 0, dropped: 0, lost: [] });
     expect(r.requests.length - before).toBe(5);
     expect(res.ms).toBeLessThan(10_000);
   });
@@ -93,6 +93,6 @@ console.log(JSON.stringify(await engine.drain(10000)));`,
     const flaky = r.requests.filter((q) => q.headers['x-servo-event'] === 'after:flaky');
     expect(flaky).toHaveLength(2);
     expect(flaky[1]!.at - flaky[0]!.at).toBeGreaterThanOrEqual(450);
-    expect(JSON.parse(res.stdout)).toEqual({ delivered: 1, pending: 0, dead: 0, dropped: 0 });
+    expect(JSON.parse(res.stdout)).toEqual({ delivered: 1, pending: 0, dead: 0, dropped: 0, lost: [] });
   });
 });

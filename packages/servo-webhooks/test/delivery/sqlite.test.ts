@@ -164,7 +164,7 @@ describe('engine with a sqlite store', () => {
     const d = e.enqueue({ webhook: 'w', event: 'after:x', body: bytes('bad'), contentType: 'text/plain' });
     await waitFor(() => e.stats().w!.dead === 1);
     expect(e.deadLetters()).toMatchObject([{ id: d.id, attempts: 1 }]);
-    expect(await e.drain(1000)).toEqual({ delivered: 0, pending: 0, dead: 1, dropped: 0 });
+    expect(await e.drain(1000)).toEqual({ delivered: 0, pending: 0, dead: 1, dropped: 0, lost: [] });
     await e.close();
     const s = new SqliteStore(path);
     open.push(s);
@@ -192,7 +192,7 @@ describe('engine with a sqlite store', () => {
     expect(r.requests).toHaveLength(25);
     expect(log.lines.some((l) => l.msg?.includes('dropped'))).toBe(false);
     const summary = await e.drain(2000);
-    expect(summary).toEqual({ delivered: 25, pending: 0, dead: 0, dropped: 0 });
+    expect(summary).toEqual({ delivered: 25, pending: 0, dead: 0, dropped: 0, lost: [] });
   });
 
   it('is fast enough: 5,000 committed adds', () => {
