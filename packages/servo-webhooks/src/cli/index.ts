@@ -22,6 +22,12 @@ export function register(group: Command, ctx: CliContext): void {
     .option('--body', 'with --output json: include each body as text')
     .action(async (name: string | undefined, opts: { limit: string; body?: boolean }) => (await import('./dead.js')).dead(ctx, name, opts));
   group
+    .command('enable')
+    .argument('<name>', 'the webhook a 410 Gone disabled')
+    .option('--connector <name>', 'the webhooks connector instance (when several are configured)')
+    .description('re-enable a webhook that answered 410 Gone; a running servo (sqlite store) resumes its deliveries within seconds')
+    .action(async (name: string, opts: { connector?: string }) => (await import('./enable.js')).enable(ctx, name, opts));
+  group
     .command('schema')
     .argument('<event>', 'before:EVENT or after:EVENT')
     .description('print the Content-Type and the JSON Schema of the request body for an event')

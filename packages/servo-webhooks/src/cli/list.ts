@@ -15,6 +15,7 @@ export async function list(ctx: CliContext, opts: { stats?: boolean }): Promise<
   const rows: Record<string, unknown>[] = [];
   try {
     const counts = stores ? countsByFile(stores) : undefined;
+    const disabledByFile = new Map(stores?.files.map(({ file, store }) => [file, store.disabled()]) ?? []);
     instances.forEach((instance, i) => {
       const view = stores?.views[i];
       const known = view?.file === undefined ? undefined : (counts!.get(view.file) ?? {});
@@ -28,7 +29,14 @@ export async function list(ctx: CliContext, opts: { stats?: boolean }): Promise<
           max_tries: w.retry === false ? 1 : w.retry.maxTries,
           max_time_ms: w.retry === false ? 0 : w.retry.maxTimeMs,
           timeout_ms: w.timeoutMs,
-          ...(view ? { store: view.spec, pending: known ? (known[w.name]?.pending ?? 0) : null, dead: known ? (known[w.name]?.dead ?? 0) : null } : {}),
+          ...(view
+            ? {
+                store: view.spec,
+                pending: known ? (known[w.name]?.pending ?? 0) : null,
+                dead: known ? (known[w.name]?.dead ?? 0) : null,
+                disabled: known ? (disabledByFile.get(view.file!)?.[w.name]?.reason ?? false) : null,
+              }
+            : {}),
         });
       }
     });
@@ -41,7 +49,7 @@ export async function list(ctx: CliContext, opts: { stats?: boolean }): Promise<
   }
   if (outputOf(ctx) === 'json') return write(ctx, formatJson(rows));
   const headers = ['CONNECTOR', 'NAME', 'EVENTS', 'URL', 'POLICY', 'RETRIES', 'TIMEOUT'];
-  if (opts.stats) headers.push('PENDING', 'DEAD');
+  if (opts.stats) headers.push('PENDING', 'DEAD', 'DISABLED');
   write(
     ctx,
     table(
@@ -54,7 +62,7 @@ export async function list(ctx: CliContext, opts: { stats?: boolean }): Promise<
         r.failure_policy,
         r.max_tries === 1 ? 'off' : `${r.max_tries} tries within ${fmtMs(r.max_time_ms as number)}`,
         fmtMs(r.timeout_ms as number),
-        ...(opts.stats ? [r.pending, r.dead] : []),
+        ...(opts.stats ? [r.pending, r.dead, r.disabled === null ? null : r.disabled ? `yes: ${r.disabled}` : 'no'] : []),
       ]),
     ),
   );

@@ -91,6 +91,9 @@ export interface DeliveryEngineOptions {
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
+/** How often a running engine looks for `servo webhooks enable` requests while an endpoint is disabled. */
+const ENABLE_POLL_MS = 2_000;
+
 /** How many lost deliveries a drain summary names. */
 const LOST_LISTED = 20;
 
@@ -188,6 +191,8 @@ export class DeliveryEngine {
   private readonly logger: DeliveryLogger;
   private readonly clock: Clock;
   private readonly setTimer: (fn: () => void, ms: number) => () => void;
+  /** Cancels the pending check for enable requests, if one is scheduled. */
+  private enableWatch: (() => void) | undefined;
   /** Like setTimer, but a real timer keeps the process alive (someone awaits it). */
   private readonly awaitedTimer: (fn: () => void, ms: number) => () => void;
   private readonly random: () => number;
@@ -277,6 +282,10 @@ export class DeliveryEngine {
     if (this.state !== 'idle') return;
     this.state = 'running';
     if (!this.store.persistent || options.resume === false) return;
+    // A restart re-enables endpoints a 410 disabled in the previous run.
+    for (const name of Object.keys(this.guardStore(() => this.store.disabled()) ?? {})) {
+      if (this.endpoints.has(name)) this.guardStore(() => this.store.setDisabled(name, null, this.clock.now()));
+    }
     const counts = this.store.counts();
     let resumed = 0;
     for (const st of this.endpoints.values()) {
@@ -502,8 +511,10 @@ export class DeliveryEngine {
       st.disabled = true;
       this.logger.error(
         { webhook: st.ep.name, event: d.event, id: d.id, status: 410 },
-        'webhook endpoint disabled: receiver answered 410 Gone; deliveries are kept until it is enabled again',
+        'webhook endpoint disabled: receiver answered 410 Gone; deliveries are kept until it is enabled again (servo webhooks enable NAME, or a restart)',
       );
+      this.guardStore(() => this.store.setDisabled(st.ep.name, `410 Gone (delivery ${d.id})`, this.clock.now()));
+      this.watchEnabling();
     }
   }
 
@@ -778,7 +789,41 @@ export class DeliveryEngine {
   }
 
   /** Stops timers and aborts in-flight queued attempts. */
+  /**
+   * With a persistent store, `servo webhooks enable NAME` (another process)
+   * clears the endpoint's disabled record; a running engine notices within
+   * {@link ENABLE_POLL_MS} and enables it. Polls only while something is disabled.
+   */
+  private watchEnabling(): void {
+    if (!this.store.persistent || this.enableWatch) return;
+    const check = (): void => {
+      this.enableWatch = undefined;
+      if (this.state === 'closed') return;
+      const recorded = this.guardStore(() => this.store.disabled());
+      let still = false;
+      for (const st of this.endpoints.values()) {
+        if (!st.disabled) continue;
+        if (recorded && !recorded[st.ep.name]) this.enable(st.ep.name);
+        else still = true;
+      }
+      if (still) this.enableWatch = this.setTimer(check, ENABLE_POLL_MS);
+    };
+    this.enableWatch = this.setTimer(check, ENABLE_POLL_MS);
+  }
+
+  /** Runs a store call whose failure must not stop delivery; logs it. */
+  private guardStore<T>(fn: () => T): T | undefined {
+    try {
+      return fn();
+    } catch (err) {
+      this.logger.error({ error: errorText(err as Error) }, 'webhook store call failed');
+      return undefined;
+    }
+  }
+
   private halt(): void {
+    this.enableWatch?.();
+    this.enableWatch = undefined;
     for (const [control, name] of this.inflight) control.abort(new WebhookAbortedError(name, 'engine stopped'));
     for (const st of this.endpoints.values()) {
       st.cancelWake?.();
@@ -849,6 +894,7 @@ export class DeliveryEngine {
     const st = this.endpoint(name);
     const was = st.disabled;
     st.disabled = false;
+    if (was) this.guardStore(() => this.store.setDisabled(name, null, this.clock.now()));
     st.breaker.reset();
     if (was) this.logger.info({ webhook: name }, 'webhook endpoint enabled');
     this.schedulePump(st);

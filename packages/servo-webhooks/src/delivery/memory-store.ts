@@ -17,6 +17,7 @@ export class MemoryStore implements DeliveryStore {
   private readonly rows = new Map<string, StoredDelivery>();
   private readonly deadRows: DeadDelivery[] = [];
   private readonly maxDead: number;
+  private readonly disabledRows = new Map<string, { reason: string; since: number }>();
 
   constructor(options: MemoryStoreOptions = {}) {
     this.maxDead = options.maxDead ?? 1000;
@@ -87,5 +88,16 @@ export class MemoryStore implements DeliveryStore {
   /** Forgets everything. */
   close(): void {
     this.rows.clear();
+  }
+
+  /** @inheritdoc */
+  setDisabled(webhook: string, reason: string | null, at: number): void {
+    if (reason === null) this.disabledRows.delete(webhook);
+    else this.disabledRows.set(webhook, { reason, since: at });
+  }
+
+  /** @inheritdoc */
+  disabled(): Record<string, { reason: string; since: number }> {
+    return Object.fromEntries(this.disabledRows);
   }
 }

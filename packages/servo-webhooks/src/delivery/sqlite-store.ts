@@ -48,6 +48,11 @@ CREATE TABLE IF NOT EXISTS dead (
   failed_at INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS dead_failed_at ON dead (failed_at);
+CREATE TABLE IF NOT EXISTS disabled (
+  webhook TEXT PRIMARY KEY,
+  reason TEXT NOT NULL,
+  since INTEGER NOT NULL
+);
 `;
 
 interface Row {
@@ -263,6 +268,18 @@ export class SqliteStore implements DeliveryStore {
     for (const r of this.stmt.countPending.all() as { webhook: string; n: number }[]) (out[r.webhook] ??= { pending: 0, dead: 0 }).pending = r.n;
     for (const r of this.stmt.countDead.all() as { webhook: string; n: number }[]) (out[r.webhook] ??= { pending: 0, dead: 0 }).dead = r.n;
     return out;
+  }
+
+  /** @inheritdoc */
+  setDisabled(webhook: string, reason: string | null, at: number): void {
+    if (reason === null) this.db.prepare('DELETE FROM disabled WHERE webhook = ?').run(webhook);
+    else this.db.prepare('INSERT OR REPLACE INTO disabled (webhook, reason, since) VALUES (?, ?, ?)').run(webhook, reason, at);
+  }
+
+  /** @inheritdoc */
+  disabled(): Record<string, { reason: string; since: number }> {
+    const rows = this.db.prepare('SELECT webhook, reason, since FROM disabled').all() as { webhook: string; reason: string; since: number }[];
+    return Object.fromEntries(rows.map((r) => [r.webhook, { reason: r.reason, since: r.since }]));
   }
 
   /** @inheritdoc */

@@ -137,6 +137,14 @@ export interface DeliveryStore {
   dead(query?: { webhook?: string; limit?: number }): DeadDelivery[];
   /** Counts per endpoint name. */
   counts(): Record<string, StoreCounts>;
+  /**
+   * Records that an endpoint was disabled (a 410 Gone) with the reason, or
+   * clears the record (`reason` null). A persistent store is how
+   * `servo webhooks enable` reaches a running servo.
+   */
+  setDisabled(webhook: string, reason: string | null, at: number): void;
+  /** Endpoints recorded as disabled. */
+  disabled(): Record<string, { reason: string; since: number }>;
   /** Commits any batched writes now. */
   flush(): void;
   /** Flushes and releases the store. */

@@ -85,16 +85,16 @@ function expectNoSecrets(run: CliRun): void {
 }
 
 describe('servo webhooks list --stats', () => {
-  it('prints PENDING and DEAD per webhook from the sqlite store, unknown (-) for the memory store', async () => {
+  it('prints PENDING, DEAD and DISABLED per webhook from the sqlite store, unknown (-) for the memory store', async () => {
     const run = await cli('webhooks', 'list', '--stats');
     expect(run.code).toBe(0);
     const lines = run.stdout.trim().split('\n');
-    expect(lines[0]).toMatch(/^CONNECTOR\s+NAME\s+EVENTS\s+URL\s+POLICY\s+RETRIES\s+TIMEOUT\s+PENDING\s+DEAD$/);
+    expect(lines[0]).toMatch(/^CONNECTOR\s+NAME\s+EVENTS\s+URL\s+POLICY\s+RETRIES\s+TIMEOUT\s+PENDING\s+DEAD\s+DISABLED$/);
     const row = (name: string): string => lines.find((l) => l.split(/\s+/)[1] === name) ?? `(no row for ${name})`;
-    expect(row('rejected')).toMatch(/^hooks\s.*\s0\s+3$/);
-    expect(row('unreachable')).toMatch(/^hooks\s.*\s5\s+0$/);
-    expect(row('accepted')).toMatch(/^hooks\s.*\s0\s+0$/);
-    expect(row('memory_hook')).toMatch(/^mem\s.*\s-\s+-$/);
+    expect(row('rejected')).toMatch(/^hooks\s.*\s0\s+3\s+no$/);
+    expect(row('unreachable')).toMatch(/^hooks\s.*\s5\s+0\s+no$/);
+    expect(row('accepted')).toMatch(/^hooks\s.*\s0\s+0\s+no$/);
+    expect(row('memory_hook')).toMatch(/^mem\s.*\s-\s+-\s+-$/);
     expect(run.stderr).toMatch(/counts need `store: sqlite:PATH`/);
     expectNoSecrets(run);
   });
