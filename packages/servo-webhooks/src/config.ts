@@ -293,7 +293,7 @@ function normalise(raw: any, zctx: z.RefinementCtx, isList: boolean, configDir: 
       retry:
         w.backoff === false
           ? false
-          : { maxTries: w.backoff?.max_tries ?? DEFAULTS.backoff.max_tries, maxTimeMs: w.backoff?.max_time ?? 300_000 },
+          : { maxTries: w.backoff?.max_tries ?? DEFAULTS.backoff.max_tries, maxTimeMs: w.backoff?.max_time ?? model.parseDuration(DEFAULTS.backoff.max_time) },
       timeoutMs: w.timeout,
       failurePolicy: w.failure_policy,
       deadlineMs: w.deadline,

@@ -59,11 +59,6 @@ export class CommandContext implements CliContext {
     }));
   }
 
-  /** True once the assembly was loaded (so it must be closed). */
-  get servoLoaded(): boolean {
-    return this.#servo !== undefined;
-  }
-
   /** Loads servo.yaml and builds the assembly, once. */
   loadServo(): Promise<Servo> {
     return (this.#servo ??= this.#load());
