@@ -94,6 +94,9 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 /** How often a running engine looks for `servo webhooks enable` requests while an endpoint is disabled. */
 const ENABLE_POLL_MS = 2_000;
 
+/** Queue length from which a memory-held body is copied out of the shared buffer pool. */
+const BACKLOG = 256;
+
 /** How many lost deliveries a drain summary names. */
 const LOST_LISTED = 20;
 
@@ -166,6 +169,11 @@ function withDefaults<T extends object>(defaults: T, given: Partial<T> | undefin
   const out = { ...defaults };
   if (given) for (const k of Object.keys(given) as (keyof T)[]) if (given[k] !== undefined) out[k] = given[k] as T[keyof T];
   return out;
+}
+
+/** The body in its own exact-size buffer (a copy unless it already owns one). */
+function ownBytes(body: Uint8Array): Uint8Array {
+  return body.byteLength === body.buffer.byteLength ? body : new Uint8Array(body);
 }
 
 function errorText(err: Error): string {
@@ -316,6 +324,10 @@ export class DeliveryEngine {
       return st.queue.get(input.id)!;
     }
     const d = this.newDelivery(input, now);
+    // A delivery joining a real backlog (or a broken endpoint) gets its own copy of
+    // the body: a Buffer.from() body shares an 8 KB pool slab, which a long memory
+    // backlog would otherwise keep alive several times over. Short queues skip the copy.
+    if (!this.store.persistent && (st.queue.size >= BACKLOG || st.breaker.state(now) !== 'closed')) d.body = ownBytes(d.body);
     const seq = this.store.add(d);
     if (this.store.persistent) {
       if (!st.overflow && st.queue.size < this.window) {

@@ -415,6 +415,21 @@ describe('delivery', () => {
     expect(e.stats().w!.queueDepth).toBe(0);
   });
 
+  it('gives a delivery that has to wait its own copy of the body (no shared 8 KB pool slab kept alive)', async () => {
+    const r = await server(() => {
+      /* never answers */
+    });
+    const e = engine({ endpoints: [endpoint('w', r.url, { timeoutMs: 30_000 })], concurrency: 1 });
+    const body = () => Buffer.from('x'.repeat(100)); // small Buffer.from() bodies come from the shared pool
+    expect(body().buffer.byteLength).toBeGreaterThan(100);
+    const queued = Array.from({ length: 256 }, () => e.enqueue({ webhook: 'w', event: 'after:x', body: body(), contentType: 'text/plain' }));
+    const waiting = e.enqueue({ webhook: 'w', event: 'after:x', body: body(), contentType: 'text/plain' });
+    expect(queued[0]!.body.buffer.byteLength).toBeGreaterThan(100); // a short queue: no copy
+    expect(waiting.body.buffer.byteLength).toBe(100); // joins a backlog of 256: its own bytes
+    expect(Buffer.from(waiting.body).toString()).toBe('x'.repeat(100));
+    await e.close();
+  });
+
   it('rejects unknown endpoints', async () => {
     const e = engine({ endpoints: [] });
     expect(() => e.enqueue({ webhook: 'nope', event: 'x', body: bytes(''), contentType: 'text/plain' })).toThrow(/unknown webhook "nope"/);
