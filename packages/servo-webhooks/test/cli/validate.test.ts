@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { makeAssembly, type Assembly } from '../helpers/assembly.js';
 import { assertBuilt, runServo } from '../helpers/cli.js';
+import { SEED_YAML } from '../helpers/seed.js';
 
 /**
  * `line:col` (1-based) of `needle` on the `nth` (0-based) line containing
@@ -23,21 +24,6 @@ function locate(text: string, needle: string, anchor = needle, nth = 0): string 
   if (col < 0) throw new Error(`"${needle}" not on line ${i + 1}`);
   return `${i + 1}:${col + 1}`;
 }
-
-const SEED = `webhooks:
-  - name: my_measure_handler # Optional. Name of the webhook.
-    description: Store measurement info into Elastic Search. # Optional: Textual description of the webhook
-    events:
-      - after:measure # Required. Format: \`(before|after):[EVENT_NAME]\`
-    url: https://example.com/webhooks # Required. Format: [URL]
-    secret: s3cr3t # Required. Secret value for computing webhook signatures
-    headers: # Optional, Dict[str, str]
-      - name: x-some-header
-        value: some value
-    backoff: # Optional. Setting to \`false\` disables retries.
-      max_tries: 3
-      max_time: 5m
-`;
 
 const SECRET = 'Do-Not-Print-This-Secret-91';
 
@@ -56,7 +42,7 @@ async function validate(yaml: string, env: Record<string, string> = {}) {
 
 describe('servo validate', () => {
   it("accepts the seed's example as written", async () => {
-    const run = await validate(SEED);
+    const run = await validate(SEED_YAML);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('valid, 1 connector: webhooks');

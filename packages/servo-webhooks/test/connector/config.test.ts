@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { standardEvents } from 'servo-core';
 import { configSchema, encodeConfig, type WebhooksConfig } from '../../src/config.js';
+import { SEED_YAML } from '../helpers/seed.js';
 
 const EVENTS = standardEvents.map((e) => e.name);
 const schema = configSchema({ events: EVENTS });
@@ -27,22 +28,6 @@ function issues(input: unknown, events: readonly string[] = EVENTS): string[] {
 const base = { name: 'hook', events: 'after:measure', url: 'http://127.0.0.1:9/hook', secret: 'sup3r-s3cret-value' };
 
 // The seed's example, verbatim in content, indented as YAML under `webhooks:`.
-const SEED_YAML = `
-webhooks:
-  - name: my_measure_handler # Optional. Name of the webhook.
-    description: Store measurement info into Elastic Search. # Optional: Textual description of the webhook
-    events:
-      - after:measure # Required. Format: \`(before|after):[EVENT_NAME]\`
-    url: https://example.com/webhooks # Required. Format: [URL]
-    secret: s3cr3t # Required. Secret value for computing webhook signatures
-    headers: # Optional, Dict[str, str]
-      - name: x-some-header
-        value: some value
-    backoff: # Optional. Setting to \`false\` disables retries.
-      max_tries: 3
-      max_time: 5m
-`;
-
 describe('webhooks config: accepted forms', () => {
   it("loads the seed's YAML as written (list form, headers as a list of {name, value})", () => {
     const cfg = ok(parse(SEED_YAML).webhooks);

@@ -4,7 +4,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { WORKSPACE } from '../connector/project.js';
 
@@ -69,18 +68,7 @@ export function finished(child: ChildProcess, timeoutMs: number): Promise<CliRun
   });
 }
 
-/** Writes an executable sh script `name` into `dir`. */
-export async function script(dir: string, name: string, body: string): Promise<string> {
-  const path = join(dir, name);
-  await writeFile(path, `#!/bin/sh\n${body}\n`);
-  await chmod(path, 0o755);
-  return path;
-}
-
-/** Reads a file as UTF-8. */
-export function read(dir: string, name: string): Promise<string> {
-  return readFile(join(dir, name), 'utf8');
-}
+export { read, script } from '../scripts/helpers.js';
 
 /** True when `dir/name` exists. */
 export function exists(dir: string, name: string): boolean {
