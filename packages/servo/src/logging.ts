@@ -59,10 +59,11 @@ function lazy(get: () => Logger, bindings: Record<string, unknown>, enabled: (le
   let child: Logger | undefined;
   const target = (): Logger => (Object.keys(bindings).length ? (child ??= get().child(bindings)) : get());
   return {
-    debug: (o, m) => target().debug(o, m),
-    info: (o, m) => target().info(o, m),
-    warn: (o, m) => target().warn(o, m),
-    error: (o, m) => target().error(o, m),
+    // A filtered-out line never loads pino.
+    debug: (o, m) => enabled('debug') && target().debug(o, m),
+    info: (o, m) => enabled('info') && target().info(o, m),
+    warn: (o, m) => enabled('warn') && target().warn(o, m),
+    error: (o, m) => enabled('error') && target().error(o, m),
     child: (b) => lazy(get, { ...bindings, ...b }, enabled),
     isLevelEnabled: enabled,
   };
