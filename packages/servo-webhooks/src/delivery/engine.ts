@@ -328,7 +328,9 @@ export class DeliveryEngine {
     // the body: a Buffer.from() body shares an 8 KB pool slab, which a long memory
     // backlog would otherwise keep alive several times over. Short queues skip the copy.
     if (!this.store.persistent && (st.queue.size >= BACKLOG || st.breaker.state(now) !== 'closed')) d.body = ownBytes(d.body);
-    const seq = this.store.add(d);
+    // A memory store would only mirror the queue (one more map entry per held
+    // delivery, churned on every send): pending deliveries live in the queue alone.
+    const seq = this.store.persistent ? this.store.add(d) : 0;
     if (this.store.persistent) {
       if (!st.overflow && st.queue.size < this.window) {
         st.queue.add(d, now);
@@ -341,7 +343,6 @@ export class DeliveryEngine {
       while (st.queue.size > this.maxQueue) {
         const old = st.queue.dropOldest();
         if (!old) break;
-        this.store.remove(old.id);
         st.counters.dropped++;
         this.logger.warn(
           { webhook: st.ep.name, event: old.event, id: old.id, max_queue: this.maxQueue, dropped: st.counters.dropped },
@@ -587,7 +588,7 @@ export class DeliveryEngine {
       }
       if (r.kind === 'delivered') {
         st.queue.remove(d);
-        this.store.remove(d.id);
+        if (this.store.persistent) this.store.remove(d.id);
         st.counters.delivered++;
         this.record(st, d, r, 'delivered');
         if (this.onResponse) {
@@ -603,7 +604,7 @@ export class DeliveryEngine {
       if (r.kind === 'gone') {
         // Kept (not dead-lettered): it is sent again after enable(name).
         d.nextAttemptAt = now;
-        this.store.reschedule(d.id, d.attempts, now);
+        if (this.store.persistent) this.store.reschedule(d.id, d.attempts, now);
         st.queue.requeue(d, now);
         this.record(st, d, r, 'gone');
         return;
@@ -622,7 +623,7 @@ export class DeliveryEngine {
         });
         if (delay !== undefined) {
           d.nextAttemptAt = now + delay;
-          this.store.reschedule(d.id, d.attempts, d.nextAttemptAt);
+          if (this.store.persistent) this.store.reschedule(d.id, d.attempts, d.nextAttemptAt);
           st.queue.requeue(d, now);
           st.counters.retried++;
           this.record(st, d, r, 'retry', delay);
