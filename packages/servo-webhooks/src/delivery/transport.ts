@@ -122,17 +122,10 @@ export class Transport {
   }
 
   /**
-   * POSTs `body` and reads the response (body up to the cap). Rejects with a
-   * {@link WebhookTimeoutError}, {@link WebhookNetworkError}, or the reason
-   * given to `control.abort()`; any HTTP status resolves.
-   */
-  post(req: PostRequest): Promise<WebhookResponse> {
-    return new Promise((resolve, reject) => this.dispatch(req, (err, res) => (res !== undefined ? resolve(res) : reject(err))));
-  }
-
-  /**
-   * {@link post} with a callback: `done(undefined, response)` or
-   * `done(error)`, exactly once and never synchronously.
+   * POSTs `body` and reads the response (body up to the cap), then calls
+   * `done(undefined, response)` for any HTTP status, or `done(error)` with a
+   * {@link WebhookTimeoutError}, {@link WebhookNetworkError} or the reason given
+   * to `control.abort()`: exactly once and never synchronously.
    */
   dispatch(req: PostRequest, done: PostCallback): void {
     const agent = this.ready;
@@ -158,11 +151,6 @@ export class Transport {
       },
       call,
     );
-  }
-
-  /** Waits for in-flight requests, then closes all connections. */
-  async close(): Promise<void> {
-    if (this.agent) await (await this.agent).close();
   }
 
   /** Aborts in-flight requests and closes all connections. */
