@@ -20,6 +20,8 @@ export interface BreakerOptions {
 /** Default breaker settings. */
 export const DEFAULT_BREAKER: BreakerOptions = { failures: 5, cooldownMs: 30_000 };
 
+const CLOSED = -Infinity;
+
 /** State of a circuit. */
 export type CircuitState = 'closed' | 'open' | 'half-open';
 
@@ -30,20 +32,25 @@ export type CircuitState = 'closed' | 'open' | 'half-open';
  */
 export class CircuitBreaker {
   private consecutive = 0;
-  private openedAt = -1;
+  /**
+   * When the circuit opened (epoch ms), or `CLOSED`. Never a small integer: the
+   * field holds a double from the start, so the first opening does not change
+   * the object's hidden class and de-optimise every endpoint's hot path.
+   */
+  private openedAt = CLOSED;
   private probing = false;
 
   constructor(private readonly options: BreakerOptions) {}
 
   /** The state at `now`. */
   state(now: number): CircuitState {
-    if (this.openedAt < 0) return 'closed';
+    if (this.openedAt === CLOSED) return 'closed';
     return now >= this.openedAt + this.options.cooldownMs ? 'half-open' : 'open';
   }
 
   /** Epoch ms at which an open circuit lets a probe through (`now` if not open). */
   reopensAt(now: number): number {
-    return this.openedAt < 0 ? now : Math.max(now, this.openedAt + this.options.cooldownMs);
+    return this.openedAt === CLOSED ? now : Math.max(now, this.openedAt + this.options.cooldownMs);
   }
 
   /** Whether an attempt may start now; in half-open state, claims the single probe slot. */
@@ -58,14 +65,14 @@ export class CircuitBreaker {
   /** Records an attempt that reached a working receiver. */
   success(): void {
     this.consecutive = 0;
-    this.openedAt = -1;
+    this.openedAt = CLOSED;
     this.probing = false;
   }
 
   /** Records a failed attempt; returns true when this failure opened the circuit. */
   failure(now: number): boolean {
     this.consecutive++;
-    const wasOpen = this.openedAt >= 0;
+    const wasOpen = this.openedAt !== CLOSED;
     if (this.probing || (!wasOpen && this.consecutive >= this.options.failures)) {
       this.probing = false;
       this.openedAt = now;
