@@ -27,6 +27,7 @@ import { CircuitBreaker, DEFAULT_BREAKER, type BreakerOptions, type CircuitState
 import { newMessageId } from './id.js';
 import { MemoryStore } from './memory-store.js';
 import { EndpointQueue } from './queue.js';
+import { Spool } from './spool.js';
 import { DEFAULT_BACKOFF, classifyStatus, nextRetryDelay, parseRetryAfter, type BackoffOptions, type FailureHint } from './retry.js';
 import { AttemptControl, Transport, toTarget, type Target } from './transport.js';
 import type {
@@ -94,8 +95,12 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 /** How often a running engine looks for `servo webhooks enable` requests while an endpoint is disabled. */
 const ENABLE_POLL_MS = 2_000;
 
-/** Queue length from which a memory-held body is copied out of the shared buffer pool. */
-const BACKLOG = 256;
+/**
+ * Memory store: deliveries per endpoint held as objects in its queue; later
+ * ones wait packed in its {@link Spool} (see there for why) and are moved into
+ * the queue as it empties to half this.
+ */
+const QUEUE_WINDOW = 256;
 
 /** How many lost deliveries a drain summary names. */
 const LOST_LISTED = 20;
@@ -139,6 +144,8 @@ interface EndpointState {
   /** The endpoint's own headers (lower-case names), or `undefined` when it has none. */
   readonly extraHeaders: Record<string, string> | undefined;
   readonly queue: EndpointQueue;
+  /** Memory store only: deliveries waiting behind a full queue, oldest first. */
+  readonly spool: Spool;
   readonly breaker: CircuitBreaker;
   readonly counters: Counters;
   disabled: boolean;
@@ -261,6 +268,7 @@ export class DeliveryEngine {
       target: toTarget(ep.url),
       extraHeaders: Object.keys(extraHeaders).length > 0 ? extraHeaders : undefined,
       queue: new EndpointQueue(),
+      spool: new Spool(),
       breaker: new CircuitBreaker(this.breakerOptions),
       counters: { delivered: 0, retried: 0, failed: 0, dropped: 0, dead: 0 },
       disabled: false,
@@ -312,7 +320,9 @@ export class DeliveryEngine {
   /**
    * Queues a delivery and returns at once (never waits on the network). With a
    * persistent store the delivery is committed before this returns. An `id`
-   * already queued for the endpoint returns the queued delivery.
+   * already queued for the endpoint returns the queued delivery. The returned
+   * object is a snapshot: a delivery behind a long queue waits packed in the
+   * endpoint's spool, not as this object.
    * @throws {@link UnknownEndpointError}, {@link EngineClosedError}
    */
   enqueue(input: DeliveryInput): Delivery {
@@ -320,16 +330,13 @@ export class DeliveryEngine {
     if (this.state !== 'running') throw new EngineClosedError(this.state === 'closed' ? 'closed' : 'draining');
     const st = this.endpoint(input.webhook);
     const now = this.clock.now();
-    if (input.id !== undefined && st.queue.has(input.id)) {
-      return st.queue.get(input.id)!;
+    if (input.id !== undefined) {
+      const held = st.queue.get(input.id) ?? st.spool.get(input.id, st.ep.name);
+      if (held) return held;
     }
     const d = this.newDelivery(input, now);
-    // A delivery joining a real backlog (or a broken endpoint) gets its own copy of
-    // the body: a Buffer.from() body shares an 8 KB pool slab, which a long memory
-    // backlog would otherwise keep alive several times over. Short queues skip the copy.
-    if (!this.store.persistent && (st.queue.size >= BACKLOG || st.breaker.state(now) !== 'closed')) d.body = ownBytes(d.body);
     // A memory store would only mirror the queue (one more map entry per held
-    // delivery, churned on every send): pending deliveries live in the queue alone.
+    // delivery, churned on every send): pending deliveries live in the queue and spool alone.
     const seq = this.store.persistent ? this.store.add(d) : 0;
     if (this.store.persistent) {
       if (!st.overflow && st.queue.size < this.window) {
@@ -339,9 +346,15 @@ export class DeliveryEngine {
         st.overflow = true; // stays on disk; paged in when the queue has room
       }
     } else {
-      st.queue.add(d, now);
-      while (st.queue.size > this.maxQueue) {
-        const old = st.queue.dropOldest();
+      const behind = st.spool.length > 0 || st.queue.size >= QUEUE_WINDOW;
+      if (!behind || !this.spooled(st, d)) {
+        // A Buffer.from() body shares an 8 KB pool slab: one held behind a broken
+        // endpoint gets its own bytes, so it does not keep the slab alive.
+        if (st.disabled || st.breaker.state(now) !== 'closed') d.body = ownBytes(d.body);
+        st.queue.add(d, now);
+      }
+      while (st.queue.size + st.spool.length > this.maxQueue) {
+        const old = st.queue.dropOldest() ?? st.spool.shift(st.ep.name);
         if (!old) break;
         st.counters.dropped++;
         this.logger.warn(
@@ -352,6 +365,17 @@ export class DeliveryEngine {
     }
     this.schedulePump(st);
     return d;
+  }
+
+  /** Packs `d` into the endpoint's spool; false (and not spooled) for strings too long to pack. */
+  private spooled(st: EndpointState, d: Delivery): boolean {
+    try {
+      st.spool.push(d);
+      return true;
+    } catch (err) {
+      if (!(err instanceof RangeError)) throw err;
+      return false; // held in the queue instead: order may shift, nothing is lost
+    }
   }
 
   private newDelivery(input: DeliveryInput, now: number): Delivery {
@@ -394,6 +418,9 @@ export class DeliveryEngine {
   private pump(st: EndpointState): void {
     if ((this.state !== 'running' && this.state !== 'draining') || st.disabled) return;
     const now = this.clock.now();
+    if (st.spool.length > 0 && st.queue.size <= QUEUE_WINDOW / 2) {
+      while (st.queue.size < QUEUE_WINDOW && st.spool.length > 0) st.queue.add(st.spool.shift(st.ep.name)!, now);
+    }
     while (st.queue.inFlight < this.concurrency && st.queue.hasReady(now)) {
       if (!st.breaker.tryAcquire(now)) {
         // Open: wake when a probe is allowed. Half-open with a probe in flight: its end pumps.
@@ -796,7 +823,7 @@ export class DeliveryEngine {
       if (st.queue.inFlight > 0 || st.pumpQueued) return false;
       if (st.disabled) continue;
       if (st.breaker.state(now) === 'open' && st.breaker.reopensAt(now) > deadline) continue;
-      if (st.overflow || st.queue.hasReady(now) || st.queue.nextDueAt() <= deadline) return false;
+      if (st.overflow || st.spool.length > 0 || st.queue.hasReady(now) || st.queue.nextDueAt() <= deadline) return false;
     }
     return true;
   }
@@ -854,7 +881,7 @@ export class DeliveryEngine {
       delivered += st.counters.delivered;
       dead += st.counters.dead;
       dropped += st.counters.dropped;
-      if (!this.store.persistent) pending += st.queue.size;
+      if (!this.store.persistent) pending += st.queue.size + st.spool.length;
     }
     try {
       this.store.flush();
@@ -865,9 +892,11 @@ export class DeliveryEngine {
     const lost: DrainSummary['lost'] = [];
     if (!this.store.persistent) {
       for (const st of this.endpoints.values()) {
-        for (const d of st.queue.values()) {
-          if (lost.length === LOST_LISTED) break;
-          lost.push({ id: d.id, webhook: d.webhook, event: d.event });
+        for (const held of [st.queue.values(), st.spool.values(st.ep.name)]) {
+          for (const d of held) {
+            if (lost.length === LOST_LISTED) break;
+            lost.push({ id: d.id, webhook: d.webhook, event: d.event });
+          }
         }
       }
     }
@@ -889,7 +918,7 @@ export class DeliveryEngine {
       const circuit: CircuitState = st.breaker.state(now);
       out[name] = {
         ...st.counters,
-        queueDepth: counts ? (counts[name]?.pending ?? 0) : st.queue.size,
+        queueDepth: counts ? (counts[name]?.pending ?? 0) : st.queue.size + st.spool.length,
         circuit,
         disabled: st.disabled,
       };

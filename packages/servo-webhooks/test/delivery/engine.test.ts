@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
 import { Webhook } from 'standardwebhooks';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DeliveryEngine, type DeliveryEngineOptions } from '../../src/delivery/engine.js';
@@ -415,19 +416,83 @@ describe('delivery', () => {
     expect(e.stats().w!.queueDepth).toBe(0);
   });
 
-  it('gives a delivery that has to wait its own copy of the body (no shared 8 KB pool slab kept alive)', async () => {
+  it('gives a delivery held behind an open circuit its own copy of the body (no shared 8 KB pool slab kept alive)', async () => {
+    const r = await server((_req, res) => reply(res, 503));
+    const e = engine({ endpoints: [endpoint('w', r.url, { retry: false })], breaker: { failures: 1, cooldownMs: 600_000 } });
+    const body = () => Buffer.from('x'.repeat(100)); // small Buffer.from() bodies come from the shared pool
+    expect(body().buffer.byteLength).toBeGreaterThan(100);
+    const first = e.enqueue({ webhook: 'w', event: 'after:x', body: body(), contentType: 'text/plain' });
+    expect(first.body.buffer.byteLength).toBeGreaterThan(100); // a healthy endpoint: no copy
+    await waitFor(() => e.stats().w!.circuit === 'open');
+    const waiting = e.enqueue({ webhook: 'w', event: 'after:x', body: body(), contentType: 'text/plain' });
+    expect(waiting.body.buffer.byteLength).toBe(100);
+    expect(Buffer.from(waiting.body).toString()).toBe('x'.repeat(100));
+  });
+
+  /** A receiver that holds every request until `open()`, then answers them and all later ones 200. */
+  async function gatedServer(): Promise<Receiver & { open(): void }> {
+    const held: ServerResponse[] = [];
+    let isOpen = false;
+    const r = await server((_req, res) => (isOpen ? reply(res, 200) : held.push(res)));
+    return Object.assign(r, {
+      open() {
+        isOpen = true;
+        for (const res of held.splice(0)) reply(res, 200);
+      },
+    });
+  }
+
+  it('delivers a backlog far past the in-memory queue in order, every body and header intact', async () => {
+    const r = await gatedServer();
+    const e = engine({ endpoints: [endpoint('w', r.url, { timeoutMs: 60_000 })], concurrency: 1 });
+    // Sizes around the spool's 256 KB chunks, one larger than a chunk.
+    const sizes = [0, 1, 1_700, 200_000, 300_000, 60_000, 5];
+    const sent = Array.from({ length: 1_000 }, (_, i) => {
+      const body = Buffer.alloc(sizes[i % sizes.length]!, i % 251);
+      const d = e.enqueue({ webhook: 'w', event: i % 2 ? 'after:measure' : 'channel:alerts', body, contentType: `text/x-${i % 3}`, id: `msg_${i}` });
+      return { id: d.id, event: d.event, body, type: `text/x-${i % 3}` };
+    });
+    expect(e.stats().w!.queueDepth).toBe(1_000);
+    await waitFor(() => r.started === 1);
+    r.open();
+    await waitFor(() => e.stats().w!.delivered === 1_000, 30_000, '1,000 deliveries');
+    expect(r.requests.map((q) => q.headers['x-servo-delivery'])).toEqual(sent.map((s) => s.id));
+    r.requests.forEach((q, i) => {
+      expect(q.headers['content-type']).toBe(sent[i]!.type);
+      expect(q.headers['x-servo-event']).toBe(sent[i]!.event);
+      expect(q.body.equals(sent[i]!.body)).toBe(true);
+    });
+    expect(e.stats().w!.queueDepth).toBe(0);
+  });
+
+  it('drops the oldest past maxQueue across a long backlog, then delivers the rest in order', async () => {
+    const r = await gatedServer();
+    const log = captureLogger();
+    const e = engine({ endpoints: [endpoint('w', r.url, { timeoutMs: 60_000 })], maxQueue: 300, concurrency: 1, logger: log });
+    const ids = Array.from({ length: 400 }, (_, i) => e.enqueue({ webhook: 'w', event: 'after:x', body: bytes(`${i}`), contentType: 'text/plain' }).id);
+    await waitFor(() => r.started === 1);
+    const dropped = log.lines.filter((l) => l.msg?.startsWith('webhook delivery dropped')).map((l) => l.obj.id);
+    expect(dropped).toEqual(ids.slice(0, 100));
+    expect(e.stats().w).toMatchObject({ dropped: 100, queueDepth: 300 });
+    // An id that waits deep in the backlog is not queued twice.
+    expect(e.enqueue({ webhook: 'w', event: 'after:x', body: bytes('again'), contentType: 'text/plain', id: ids[350] }).id).toBe(ids[350]);
+    expect(e.stats().w!.queueDepth).toBe(300);
+    r.open();
+    await waitFor(() => e.stats().w!.delivered === 300, 20_000, '300 deliveries');
+    expect(r.requests.map((q) => q.headers['x-servo-delivery'])).toEqual(ids.slice(100));
+    expect(r.requests.map((q) => q.body.toString())).toEqual(Array.from({ length: 300 }, (_, i) => `${i + 100}`));
+  });
+
+  it('drain() counts a long backlog as pending and names the oldest lost deliveries', async () => {
     const r = await server(() => {
       /* never answers */
     });
     const e = engine({ endpoints: [endpoint('w', r.url, { timeoutMs: 30_000 })], concurrency: 1 });
-    const body = () => Buffer.from('x'.repeat(100)); // small Buffer.from() bodies come from the shared pool
-    expect(body().buffer.byteLength).toBeGreaterThan(100);
-    const queued = Array.from({ length: 256 }, () => e.enqueue({ webhook: 'w', event: 'after:x', body: body(), contentType: 'text/plain' }));
-    const waiting = e.enqueue({ webhook: 'w', event: 'after:x', body: body(), contentType: 'text/plain' });
-    expect(queued[0]!.body.buffer.byteLength).toBeGreaterThan(100); // a short queue: no copy
-    expect(waiting.body.buffer.byteLength).toBe(100); // joins a backlog of 256: its own bytes
-    expect(Buffer.from(waiting.body).toString()).toBe('x'.repeat(100));
-    await e.close();
+    const ids = Array.from({ length: 600 }, (_, i) => e.enqueue({ webhook: 'w', event: 'after:x', body: bytes(`${i}`), contentType: 'text/plain' }).id);
+    await waitFor(() => r.started === 1);
+    const summary = await e.drain(200);
+    expect(summary.pending).toBe(600);
+    expect(summary.lost.map((l) => l.id)).toEqual(ids.slice(0, 20));
   });
 
   it('rejects unknown endpoints', async () => {
