@@ -1,6 +1,6 @@
 // Shared pieces of the webhook benchmarks: the receiver child process, statistics, a realistic
 // after:measure body, and the throughput measurements that benchmarks 2 and 5 both run.
-import { fork } from 'node:child_process';
+import { execFileSync, fork } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
 import { createHmac } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
@@ -105,6 +105,20 @@ export function quantile(xs, p) {
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil(p * s.length) - 1))];
 }
 export const median = (xs) => quantile(xs, 0.5);
+
+/**
+ * Pins the main thread of process `pid` to CPU `cpu` with util-linux `taskset`; its other threads (V8's
+ * GC helpers and compiler, libuv's pool) stay free to run on any CPU, as they would for a user. Returns
+ * false, and changes nothing, where that is not possible (no taskset, fewer CPUs, not Linux).
+ */
+export function pinToCpu(pid, cpu) {
+  try {
+    execFileSync('taskset', ['-pc', String(cpu), String(pid)], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
