@@ -47,18 +47,12 @@ export class Spool {
   /** Read offset in `chunks[0]`. */
   private readPos = 0;
   private count = 0;
-  private byteCount = 0;
-  /** Id hash -> how many spooled ids have it: `has` scans only on a hit. */
+  /** Id hash -> how many spooled ids have it: `get` scans only on a hit. */
   private readonly ids = new Map<number, number>();
 
   /** Deliveries waiting. */
   get length(): number {
     return this.count;
-  }
-
-  /** Bytes of the waiting records (headers, strings and bodies). */
-  get bytes(): number {
-    return this.byteCount;
   }
 
   /** Appends a copy of `d`; `d` itself is not kept. */
@@ -99,7 +93,6 @@ export class Spool {
     chunk.writeUInt32LE(body.byteLength, at + 30);
     this.used[tail] = at + size;
     this.count++;
-    this.byteCount += size;
     const h = idHash(id);
     this.ids.set(h, (this.ids.get(h) ?? 0) + 1);
   }
@@ -115,7 +108,6 @@ export class Spool {
     const { delivery, size } = this.decode(this.chunks[0]!, this.readPos, webhook);
     this.readPos += size;
     this.count--;
-    this.byteCount -= size;
     if (this.count === 0) {
       this.chunks.length = 0;
       this.used.length = 0;
@@ -126,12 +118,6 @@ export class Spool {
     if (n > 1) this.ids.set(h, n - 1);
     else this.ids.delete(h);
     return delivery;
-  }
-
-  /** True when a delivery with this id waits here. */
-  has(id: string): boolean {
-    if (!this.ids.has(idHash(id))) return false;
-    return this.get(id, '') !== undefined;
   }
 
   /** The waiting delivery with this id (a copy), if any. */

@@ -483,6 +483,19 @@ describe('delivery', () => {
     expect(r.requests.map((q) => q.body.toString())).toEqual(Array.from({ length: 300 }, (_, i) => `${i + 100}`));
   });
 
+  it('holds a delivery whose id is too long to pack in the queue instead of failing the enqueue', async () => {
+    const r = await server(() => {
+      /* never answers */
+    });
+    const e = engine({ endpoints: [endpoint('w', r.url, { timeoutMs: 30_000 })], concurrency: 1 });
+    for (let i = 0; i < 300; i++) e.enqueue({ webhook: 'w', event: 'after:x', body: bytes(`${i}`), contentType: 'text/plain' });
+    const long = 'x'.repeat(70_000);
+    expect(e.enqueue({ webhook: 'w', event: 'after:x', body: bytes('long'), contentType: 'text/plain', id: long }).id).toBe(long);
+    expect(e.stats().w!.queueDepth).toBe(301);
+    expect(e.enqueue({ webhook: 'w', event: 'after:x', body: bytes('again'), contentType: 'text/plain', id: long }).id).toBe(long);
+    expect(e.stats().w!.queueDepth).toBe(301);
+  });
+
   it('drain() counts a long backlog as pending and names the oldest lost deliveries', async () => {
     const r = await server(() => {
       /* never answers */
