@@ -2,26 +2,12 @@
 import { appendFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020.js';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { WORKSPACE } from '../connector/project.js';
-import { exists, servo, STACK_LINE, tempDir, writeFiles } from './helpers.js';
+import { exists, servo, STACK_LINE, useProjectFolders, writeFiles } from './helpers.js';
 
-let project: string;
-/** An unrelated working folder: the CLI must find everything through --config. */
-let elsewhere: string;
-const cleanups: (() => Promise<void>)[] = [];
-
-beforeEach(async () => {
-  const p = await tempDir('servo-cli-');
-  const e = await tempDir('servo-cwd-');
-  cleanups.push(p.cleanup, e.cleanup);
-  project = p.dir;
-  elsewhere = e.dir;
-});
-afterEach(async () => {
-  for (const c of cleanups.splice(0)) await c();
-});
+const f = useProjectFolders('servo-cli-');
 
 const VALID = `scripts:
   timeout: 10s
@@ -33,13 +19,13 @@ describe('servo version', () => {
   it('prints the package version and exits 0, without any servo.yaml', async () => {
     const { version } = JSON.parse(await readFile(join(WORKSPACE, 'packages', 'servo', 'package.json'), 'utf8')) as { version: string };
 
-    const r = await servo(['version'], { cwd: elsewhere });
+    const r = await servo(['version'], { cwd: f.elsewhere });
 
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(`servo ${version} (node ${process.versions.node})\n`);
     expect(r.stderr).toBe('');
 
-    const j = await servo(['--output', 'json', 'version'], { cwd: elsewhere });
+    const j = await servo(['--output', 'json', 'version'], { cwd: f.elsewhere });
     expect(j.code).toBe(0);
     expect(JSON.parse(j.stdout)).toEqual({ servo: version, node: process.versions.node });
   });
@@ -47,25 +33,25 @@ describe('servo version', () => {
 
 describe('usage errors', () => {
   it('an unknown command exits 2 and says so', async () => {
-    const r = await servo(['frobnicate'], { cwd: elsewhere });
+    const r = await servo(['frobnicate'], { cwd: f.elsewhere });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("unknown command 'frobnicate'");
     expect(r.stderr).not.toMatch(STACK_LINE);
   });
 
   it('a missing argument and an unknown `show` subject exit 2', async () => {
-    await writeFiles(project, { 'servo.yaml': VALID });
-    const missing = await servo(['--config', join(project, 'servo.yaml'), 'adjust'], { cwd: elsewhere });
+    await writeFiles(f.project, { 'servo.yaml': VALID });
+    const missing = await servo(['--config', join(f.project, 'servo.yaml'), 'adjust'], { cwd: f.elsewhere });
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain("missing required argument 'settings'");
 
-    const bad = await servo(['--config', join(project, 'servo.yaml'), 'show', 'wizards'], { cwd: elsewhere });
+    const bad = await servo(['--config', join(f.project, 'servo.yaml'), 'show', 'wizards'], { cwd: f.elsewhere });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('cannot show "wizards": expected one of connectors, events, metrics, components');
   });
 
   it('--help exits 0 and lists the commands', async () => {
-    const r = await servo(['--help'], { cwd: elsewhere });
+    const r = await servo(['--help'], { cwd: f.elsewhere });
     expect(r.code).toBe(0);
     for (const c of ['describe', 'measure', 'adjust', 'check', 'show', 'schema', 'validate', 'generate', 'config', 'version', 'run']) {
       expect(r.stdout).toMatch(new RegExp(`^\\s+${c}\\b`, 'm'));
@@ -75,35 +61,35 @@ describe('usage errors', () => {
 
 describe('servo validate', () => {
   it('accepts a valid servo.yaml (exit 0) and names its connectors', async () => {
-    await writeFiles(project, { 'servo.yaml': VALID });
-    const file = join(project, 'servo.yaml');
+    await writeFiles(f.project, { 'servo.yaml': VALID });
+    const file = join(f.project, 'servo.yaml');
 
-    const r = await servo(['--config', file, 'validate'], { cwd: elsewhere });
+    const r = await servo(['--config', file, 'validate'], { cwd: f.elsewhere });
 
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(`${file}: valid, 1 connector: scripts\n`);
   });
 
   it('finds servo.yaml through SERVO_CONFIG_FILE, and in the working folder', async () => {
-    await writeFiles(project, { 'servo.yaml': VALID });
-    const viaEnv = await servo(['validate'], { cwd: elsewhere, env: { SERVO_CONFIG_FILE: join(project, 'servo.yaml') } });
+    await writeFiles(f.project, { 'servo.yaml': VALID });
+    const viaEnv = await servo(['validate'], { cwd: f.elsewhere, env: { SERVO_CONFIG_FILE: join(f.project, 'servo.yaml') } });
     expect(viaEnv.code).toBe(0);
-    const inCwd = await servo(['validate'], { cwd: project });
+    const inCwd = await servo(['validate'], { cwd: f.project });
     expect(inCwd.code).toBe(0);
-    expect(inCwd.stdout).toContain(join(project, 'servo.yaml'));
+    expect(inCwd.stdout).toContain(join(f.project, 'servo.yaml'));
   });
 
   it('rejects an invalid servo.yaml with exit 2: every problem at file:line:col with its path, no stack trace', async () => {
-    await writeFiles(project, {
+    await writeFiles(f.project, {
       'servo.yaml': `scripts:
   timeout: forever
   on:
     measur: ["./measure.sh"]
 `,
     });
-    const file = join(project, 'servo.yaml');
+    const file = join(f.project, 'servo.yaml');
 
-    const r = await servo(['--config', file, 'validate'], { cwd: elsewhere });
+    const r = await servo(['--config', file, 'validate'], { cwd: f.elsewhere });
 
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
@@ -116,8 +102,8 @@ describe('servo validate', () => {
   });
 
   it('a missing configuration file exits 2 with a hint', async () => {
-    const file = join(project, 'nope.yaml');
-    const r = await servo(['--config', file, 'validate'], { cwd: elsewhere });
+    const file = join(f.project, 'nope.yaml');
+    const r = await servo(['--config', file, 'validate'], { cwd: f.elsewhere });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`servo: ${file}: configuration file not found (fix: create one with \`servo generate`);
     expect(r.stderr).not.toMatch(STACK_LINE);
@@ -126,9 +112,9 @@ describe('servo validate', () => {
 
 describe('servo generate', () => {
   it('--defaults scripts writes a servo.yaml that validate accepts; it refuses to overwrite without --force', async () => {
-    const file = join(project, 'servo.yaml');
+    const file = join(f.project, 'servo.yaml');
 
-    const first = await servo(['generate', '--defaults', 'scripts'], { cwd: project });
+    const first = await servo(['generate', '--defaults', 'scripts'], { cwd: f.project });
     expect(first.code).toBe(0);
     expect(first.stdout).toBe(`wrote ${file} (scripts)\n`);
     const generated = await readFile(file, 'utf8');
@@ -137,35 +123,35 @@ describe('servo generate', () => {
     expect(generated).toMatch(/^ {2}shell: \/bin\/sh$/m);
     expect(generated).toContain('# Exit 0 proceeds; exit 100 cancels the event');
 
-    const valid = await servo(['--config', file, 'validate'], { cwd: elsewhere });
+    const valid = await servo(['--config', file, 'validate'], { cwd: f.elsewhere });
     expect(valid.code).toBe(0);
     expect(valid.stdout).toContain('valid, 1 connector: scripts');
 
     await appendFile(file, '# edited by hand\n');
-    const again = await servo(['generate', '--defaults', 'scripts'], { cwd: project });
+    const again = await servo(['generate', '--defaults', 'scripts'], { cwd: f.project });
     expect(again.code).toBe(2);
     expect(again.stderr).toContain(`${file} already exists; pass --force to overwrite it`);
     expect(await readFile(file, 'utf8')).toContain('# edited by hand');
 
-    const forced = await servo(['generate', '--defaults', 'scripts', '--force'], { cwd: project });
+    const forced = await servo(['generate', '--defaults', 'scripts', '--force'], { cwd: f.project });
     expect(forced.code).toBe(0);
     expect(await readFile(file, 'utf8')).toBe(generated);
   });
 
   it('without --defaults leaves defaulted fields out; --stdout prints instead of writing; --file picks the path', async () => {
-    const printed = await servo(['generate', 'scripts', '--stdout'], { cwd: project });
+    const printed = await servo(['generate', 'scripts', '--stdout'], { cwd: f.project });
     expect(printed.code).toBe(0);
     expect(printed.stdout).toMatch(/^scripts:$/m);
     expect(printed.stdout).not.toContain('timeout:');
-    expect(exists(project, 'servo.yaml')).toBe(false);
+    expect(exists(f.project, 'servo.yaml')).toBe(false);
 
-    const toFile = await servo(['generate', 'scripts', '--file', join(project, 'other.yaml')], { cwd: elsewhere });
+    const toFile = await servo(['generate', 'scripts', '--file', join(f.project, 'other.yaml')], { cwd: f.elsewhere });
     expect(toFile.code).toBe(0);
-    expect(await readFile(join(project, 'other.yaml'), 'utf8')).toBe(printed.stdout);
+    expect(await readFile(join(f.project, 'other.yaml'), 'utf8')).toBe(printed.stdout);
   });
 
   it('an unknown connector type exits 2 and lists the installed types', async () => {
-    const r = await servo(['generate', 'nosuchtype', '--stdout'], { cwd: elsewhere });
+    const r = await servo(['generate', 'nosuchtype', '--stdout'], { cwd: f.elsewhere });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('unknown connector type "nosuchtype"; installed types: scripts');
   });
@@ -173,7 +159,7 @@ describe('servo generate', () => {
 
 describe('servo schema', () => {
   it('an event name prints its parameters and result as JSON Schema (no servo.yaml needed)', async () => {
-    const r = await servo(['schema', 'measure'], { cwd: elsewhere });
+    const r = await servo(['schema', 'measure'], { cwd: f.elsewhere });
 
     expect(r.code).toBe(0);
     const s = JSON.parse(r.stdout) as { event: string; description: string; params: any; result: any };
@@ -188,7 +174,7 @@ describe('servo schema', () => {
   });
 
   it('a connector type prints its configuration schema', async () => {
-    const r = await servo(['schema', 'scripts'], { cwd: elsewhere });
+    const r = await servo(['schema', 'scripts'], { cwd: f.elsewhere });
 
     expect(r.code).toBe(0);
     const s = JSON.parse(r.stdout) as { type: string; properties: Record<string, any>; additionalProperties: unknown };
@@ -205,8 +191,8 @@ scripts:
   on:
     measure: ./measure.sh
 `;
-    await writeFiles(project, { 'servo.yaml': text });
-    const whole = await servo(['--config', join(project, 'servo.yaml'), 'schema'], { cwd: elsewhere });
+    await writeFiles(f.project, { 'servo.yaml': text });
+    const whole = await servo(['--config', join(f.project, 'servo.yaml'), 'schema'], { cwd: f.elsewhere });
     expect(whole.code).toBe(0);
     const schema = JSON.parse(whole.stdout) as { title: string; properties: Record<string, any> };
     expect(schema.title).toBe('servo.yaml');
@@ -228,7 +214,7 @@ scripts:
   });
 
   it('an unknown name exits 2', async () => {
-    const unknown = await servo(['schema', 'wizardry'], { cwd: elsewhere });
+    const unknown = await servo(['schema', 'wizardry'], { cwd: f.elsewhere });
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('"wizardry" is neither an event nor a connector');
   });
@@ -236,14 +222,14 @@ scripts:
 
 describe('servo show', () => {
   it('events: every standard event, and which connectors handle it at which preposition', async () => {
-    await writeFiles(project, {
+    await writeFiles(f.project, {
       'servo.yaml': `scripts:
   before: { adjust: "true" }
   on: { measure: "true" }
   after: { adjust: "true", measure: "true" }
 `,
     });
-    const r = await servo(['--config', join(project, 'servo.yaml'), '--output', 'json', 'show', 'events'], { cwd: elsewhere });
+    const r = await servo(['--config', join(f.project, 'servo.yaml'), '--output', 'json', 'show', 'events'], { cwd: f.elsewhere });
 
     expect(r.code).toBe(0);
     const rows = JSON.parse(r.stdout) as { event: string; before: string[]; on: string[]; after: string[] }[];
@@ -251,21 +237,21 @@ describe('servo show', () => {
     expect(rows.find((e) => e.event === 'adjust')).toMatchObject({ before: ['scripts'], on: [], after: ['scripts'] });
     expect(rows.find((e) => e.event === 'measure')).toMatchObject({ before: [], on: ['scripts'], after: ['scripts'] });
 
-    const table = await servo(['--config', join(project, 'servo.yaml'), 'show', 'events'], { cwd: elsewhere });
+    const table = await servo(['--config', join(f.project, 'servo.yaml'), 'show', 'events'], { cwd: f.elsewhere });
     expect(table.code).toBe(0);
     expect(table.stdout.split('\n')[0]).toMatch(/^EVENT\s+BEFORE\s+ON\s+AFTER\s+DESCRIPTION$/);
     expect(table.stdout).toMatch(/^adjust\s+scripts\s+-\s+scripts\s+Apply new values/m);
   });
 
   it('connectors: the configured instances with type, version and description', async () => {
-    await writeFiles(project, {
+    await writeFiles(f.project, {
       'servo.yaml': `connectors:
   hooks: scripts
   more.hooks: scripts
 hooks: {}
 `,
     });
-    const r = await servo(['--config', join(project, 'servo.yaml'), 'show', 'connectors'], { cwd: elsewhere });
+    const r = await servo(['--config', join(f.project, 'servo.yaml'), 'show', 'connectors'], { cwd: f.elsewhere });
 
     expect(r.code).toBe(0);
     const lines = r.stdout.trimEnd().split('\n');

@@ -6,45 +6,30 @@
 import { randomInt } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { exists, read, script, servo, STACK_LINE, tempDir, writeFiles } from './helpers.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { exists, read, script, servo, STACK_LINE, useProjectFolders, writeFiles } from './helpers.js';
 
-let project: string;
-let elsewhere: string;
-let config: string;
-const cleanups: (() => Promise<void>)[] = [];
-
-beforeEach(async () => {
-  const p = await tempDir('servo-cli-');
-  const e = await tempDir('servo-cwd-');
-  cleanups.push(p.cleanup, e.cleanup);
-  project = p.dir;
-  elsewhere = e.dir;
-  config = join(project, 'servo.yaml');
-});
-afterEach(async () => {
-  for (const c of cleanups.splice(0)) await c();
-});
+const f = useProjectFolders('servo-cli-');
 
 /** Runs the CLI against the project's servo.yaml from the unrelated folder. */
-const run = (...args: string[]) => servo(['--config', config, ...args], { cwd: elsewhere });
+const run = (...args: string[]) => servo(['--config', f.config, ...args], { cwd: f.elsewhere });
 
 describe('servo measure', () => {
   beforeEach(async () => {
     // The value comes from a file the test writes, so the output cannot be canned.
     await script(
-      project,
+      f.project,
       'measure.sh',
       `cat > measure-stdin.json
 v=$(cat value.txt)
 printf '{"readings":[{"metric":{"name":"throughput","unit":"rps"},"time":"2024-05-01T12:00:00Z","value":%s}],"annotations":{"by":"%s/%s/%s"}}\\n' "$v" "$SERVO_CONNECTOR" "$SERVO_PREPOSITION" "$SERVO_EVENT"`,
     );
-    await writeFiles(project, { 'servo.yaml': 'scripts:\n  on:\n    measure: ["./measure.sh"]\n' });
+    await writeFiles(f.project, { 'servo.yaml': 'scripts:\n  on:\n    measure: ["./measure.sh"]\n' });
   });
 
   it('prints the readings the script returned as a table', async () => {
     const value = randomInt(1000, 9999) / 10;
-    await writeFile(join(project, 'value.txt'), String(value));
+    await writeFile(join(f.project, 'value.txt'), String(value));
 
     const r = await run('measure');
 
@@ -53,14 +38,14 @@ printf '{"readings":[{"metric":{"name":"throughput","unit":"rps"},"time":"2024-0
     expect(lines[0]).toMatch(/^CONNECTOR\s+METRIC\s+UNIT\s+TIME\s+VALUE$/);
     expect(lines.slice(1).map((l) => l.split(/\s+/))).toEqual([['scripts', 'throughput', 'rps', '2024-05-01T12:00:00Z', String(value)]]);
     // The parameters reached the script on stdin, control defaults applied.
-    expect(JSON.parse(await read(project, 'measure-stdin.json'))).toEqual({ control: { duration: '0s', delay: '0s', warmup: '0s' } });
+    expect(JSON.parse(await read(f.project, 'measure-stdin.json'))).toEqual({ control: { duration: '0s', delay: '0s', warmup: '0s' } });
   });
 
   it('--output json prints the measurement; metric names and --duration reach the script', async () => {
     const value = randomInt(1, 1_000_000);
-    await writeFile(join(project, 'value.txt'), String(value));
+    await writeFile(join(f.project, 'value.txt'), String(value));
 
-    const r = await servo(['--output', 'json', '--config', config, 'measure', 'throughput', 'latency', '--duration', '5s'], { cwd: elsewhere });
+    const r = await servo(['--output', 'json', '--config', f.config, 'measure', 'throughput', 'latency', '--duration', '5s'], { cwd: f.elsewhere });
 
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual([
@@ -72,15 +57,15 @@ printf '{"readings":[{"metric":{"name":"throughput","unit":"rps"},"time":"2024-0
         },
       },
     ]);
-    expect(JSON.parse(await read(project, 'measure-stdin.json'))).toMatchObject({
+    expect(JSON.parse(await read(f.project, 'measure-stdin.json'))).toMatchObject({
       metrics: ['throughput', 'latency'],
       control: { duration: '5s' },
     });
   });
 
   it('a failing after script does not fail the command: its error is reported as a servo warning', async () => {
-    await writeFile(join(project, 'value.txt'), '7');
-    await writeFiles(project, {
+    await writeFile(join(f.project, 'value.txt'), '7');
+    await writeFiles(f.project, {
       'servo.yaml': 'scripts:\n  on:\n    measure: ["./measure.sh"]\n  after:\n    measure: ["echo audit log unreachable >&2; exit 4"]\n',
     });
 
@@ -95,7 +80,7 @@ printf '{"readings":[{"metric":{"name":"throughput","unit":"rps"},"time":"2024-0
   });
 
   it('a script printing an invalid result fails with exit 1, naming the connector and the problem', async () => {
-    await writeFile(join(project, 'value.txt'), '"not a number"');
+    await writeFile(join(f.project, 'value.txt'), '"not a number"');
 
     const r = await run('measure');
 
@@ -121,7 +106,7 @@ describe('servo describe', () => {
   };
 
   beforeEach(async () => {
-    await writeFiles(project, {
+    await writeFiles(f.project, {
       'description.json': JSON.stringify(DESCRIPTION),
       'servo.yaml': 'scripts:\n  on:\n    describe: ["cat description.json"]\n',
     });
@@ -144,13 +129,13 @@ describe('servo describe', () => {
   });
 
   it('--output json prints the validated description', async () => {
-    const r = await servo(['-o', 'json', '-c', config, 'describe'], { cwd: elsewhere });
+    const r = await servo(['-o', 'json', '-c', f.config, 'describe'], { cwd: f.elsewhere });
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject([{ connector: 'scripts', description: DESCRIPTION }]);
   });
 
   it('named connectors: only they answer; an unknown name exits 2 and lists the configured ones', async () => {
-    await writeFiles(project, {
+    await writeFiles(f.project, {
       'other.json': JSON.stringify({ components: [{ name: 'other-app' }] }),
       'servo.yaml': `connectors: { scripts: scripts, other: scripts }
 scripts:
@@ -159,14 +144,14 @@ other:
   on: { describe: ["cat other.json"] }
 `,
     });
-    const all = await servo(['-o', 'json', '-c', config, 'describe'], { cwd: elsewhere });
+    const all = await servo(['-o', 'json', '-c', f.config, 'describe'], { cwd: f.elsewhere });
     expect((JSON.parse(all.stdout) as { connector: string }[]).map((r) => r.connector)).toEqual(['scripts', 'other']);
 
-    const one = await servo(['-o', 'json', '-c', config, 'describe', 'other'], { cwd: elsewhere });
+    const one = await servo(['-o', 'json', '-c', f.config, 'describe', 'other'], { cwd: f.elsewhere });
     expect(one.code).toBe(0);
     expect(JSON.parse(one.stdout)).toEqual([{ connector: 'other', description: { components: [{ name: 'other-app', settings: [] }], metrics: [] } }]);
 
-    const typo = await servo(['-c', config, 'describe', 'othr'], { cwd: elsewhere });
+    const typo = await servo(['-c', f.config, 'describe', 'othr'], { cwd: f.elsewhere });
     expect(typo.code).toBe(2);
     expect(typo.stderr).toContain('servo: unknown connector "othr"; configured connectors: scripts, other');
   });
@@ -175,7 +160,7 @@ other:
 describe('servo adjust', () => {
   beforeEach(async () => {
     await script(
-      project,
+      f.project,
       'window.sh',
       `if [ -f window-closed ]; then
   echo "outside the change window (opens at 09:00)"
@@ -184,13 +169,13 @@ describe('servo adjust', () => {
 fi`,
     );
     await script(
-      project,
+      f.project,
       'adjust.sh',
       `cat > adjust-stdin.json
 touch adjusted.marker
 echo '{"components":[{"name":"web","settings":[{"name":"cpu","type":"range","min":0,"max":4,"step":0.5,"value":0.5}]}]}'`,
     );
-    await writeFiles(project, {
+    await writeFiles(f.project, {
       'servo.yaml': `scripts:
   before:
     adjust: ["./window.sh"]
@@ -204,7 +189,7 @@ echo '{"components":[{"name":"web","settings":[{"name":"cpu","type":"range","min
     const r = await run('adjust', 'web.cpu=0.5', 'web.memory=512Mi', 'db.replicas=3');
 
     expect(r.code).toBe(0);
-    expect(JSON.parse(await read(project, 'adjust-stdin.json'))).toMatchObject({
+    expect(JSON.parse(await read(f.project, 'adjust-stdin.json'))).toMatchObject({
       adjustments: [
         { component_name: 'web', setting_name: 'cpu', value: 0.5 },
         { component_name: 'web', setting_name: 'memory', value: '512Mi' },
@@ -221,7 +206,7 @@ echo '{"components":[{"name":"web","settings":[{"name":"cpu","type":"range","min
   });
 
   it('--output json prints the description the script returned', async () => {
-    const r = await servo(['-o', 'json', '-c', config, 'adjust', 'web.cpu=0.5'], { cwd: elsewhere });
+    const r = await servo(['-o', 'json', '-c', f.config, 'adjust', 'web.cpu=0.5'], { cwd: f.elsewhere });
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject([
       { connector: 'scripts', description: { components: [{ name: 'web', settings: [{ name: 'cpu', value: 0.5 }] }], metrics: [] } },
@@ -229,7 +214,7 @@ echo '{"components":[{"name":"web","settings":[{"name":"cpu","type":"range","min
   });
 
   it('cancelled by a before script (exit 100): exit 1, stderr names the connector and the reason, the on script never ran', async () => {
-    await writeFile(join(project, 'window-closed'), '');
+    await writeFile(join(f.project, 'window-closed'), '');
 
     const r = await run('adjust', 'web.cpu=0.5');
 
@@ -238,8 +223,8 @@ echo '{"components":[{"name":"web","settings":[{"name":"cpu","type":"range","min
     expect(r.stderr).toContain('servo: adjust cancelled by scripts: outside the change window (opens at 09:00)\n');
     expect(r.stderr).not.toContain('second line');
     expect(r.stderr).not.toMatch(STACK_LINE);
-    expect(exists(project, 'adjusted.marker')).toBe(false);
-    expect(exists(project, 'adjust-stdin.json')).toBe(false);
+    expect(exists(f.project, 'adjusted.marker')).toBe(false);
+    expect(exists(f.project, 'adjust-stdin.json')).toBe(false);
   });
 
   it('a malformed pair exits 2 before anything runs', async () => {
@@ -248,11 +233,11 @@ echo '{"components":[{"name":"web","settings":[{"name":"cpu","type":"range","min
       expect(r.code, bad).toBe(2);
       expect(r.stderr).toContain(`servo: cannot read adjustment "${bad}": expected COMPONENT.SETTING=VALUE`);
     }
-    expect(exists(project, 'adjusted.marker')).toBe(false);
+    expect(exists(f.project, 'adjusted.marker')).toBe(false);
   });
 
   it('a failing before script (not 100) fails the command with exit 1 and its stderr', async () => {
-    await script(project, 'window.sh', 'echo "calendar service unreachable" >&2; exit 3');
+    await script(f.project, 'window.sh', 'echo "calendar service unreachable" >&2; exit 3');
 
     const r = await run('adjust', 'web.cpu=1');
 
@@ -260,13 +245,13 @@ echo '{"components":[{"name":"web","settings":[{"name":"cpu","type":"range","min
     expect(r.stderr).toContain('before:adjust handler of connector "scripts" failed');
     expect(r.stderr).toContain('exited with status 3');
     expect(r.stderr).toContain('calendar service unreachable');
-    expect(exists(project, 'adjusted.marker')).toBe(false);
+    expect(exists(f.project, 'adjusted.marker')).toBe(false);
   });
 });
 
 describe('servo show metrics|components', () => {
   beforeEach(async () => {
-    await writeFiles(project, {
+    await writeFiles(f.project, {
       'components.json': JSON.stringify([
         { name: 'web', settings: [{ name: 'cpu', type: 'range', min: 1, max: 2, step: 1 }, { name: 'replicas', type: 'range', min: 1, max: 9, step: 1 }] },
         { name: 'db', settings: [] },
@@ -287,7 +272,7 @@ describe('servo show metrics|components', () => {
       ['scripts', 'latency', 'ms'],
       ['scripts', 'errors', '-'],
     ]);
-    const j = await servo(['-o', 'json', '-c', config, 'show', 'metrics'], { cwd: elsewhere });
+    const j = await servo(['-o', 'json', '-c', f.config, 'show', 'metrics'], { cwd: f.elsewhere });
     expect(JSON.parse(j.stdout)).toEqual([
       { connector: 'scripts', name: 'latency', unit: 'ms' },
       { connector: 'scripts', name: 'errors', unit: '' },

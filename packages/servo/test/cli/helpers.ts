@@ -5,8 +5,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { afterEach, beforeEach } from 'vitest';
 import { WORKSPACE } from '../connector/project.js';
 
+import { tempDir } from '../connector/project.js';
 export { tempDir, writeFiles } from '../connector/project.js';
 
 /** The built CLI entry point. */
@@ -77,3 +79,33 @@ export function exists(dir: string, name: string): boolean {
 
 /** A stack trace line, which the CLI must never print for expected failures. */
 export const STACK_LINE = /^\s+at .+[:(]\d+/m;
+
+/** The folders of one CLI test: a project (holding servo.yaml) and an unrelated working folder. */
+export interface ProjectFolders {
+  /** The project folder. */
+  readonly project: string;
+  /** An unrelated working folder: the CLI must find everything through --config. */
+  readonly elsewhere: string;
+  /** `servo.yaml` in the project folder. */
+  readonly config: string;
+}
+
+/**
+ * Registers hooks that give every test of the calling file fresh folders
+ * (removed after the test); `prepare` may fill the project first.
+ */
+export function useProjectFolders(prefix: string, prepare?: (project: string) => Promise<void>): ProjectFolders {
+  const folders = { project: '', elsewhere: '', config: '' };
+  const cleanups: (() => Promise<void>)[] = [];
+  beforeEach(async () => {
+    const p = await tempDir(prefix);
+    const e = await tempDir('servo-cwd-');
+    cleanups.push(p.cleanup, e.cleanup);
+    Object.assign(folders, { project: p.dir, elsewhere: e.dir, config: join(p.dir, 'servo.yaml') });
+    await prepare?.(p.dir);
+  });
+  afterEach(async () => {
+    for (const c of cleanups.splice(0)) await c();
+  });
+  return folders;
+}

@@ -4,33 +4,17 @@
  * unrelated working folder: discovery, `check`, `config` redaction, `schema`.
  */
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { helloProject } from '../connector/project.js';
-import { servo, STACK_LINE, tempDir, writeFiles } from './helpers.js';
+import { servo, STACK_LINE, useProjectFolders, writeFiles } from './helpers.js';
 
-let project: string;
-let elsewhere: string;
-let config: string;
-const cleanups: (() => Promise<void>)[] = [];
+const f = useProjectFolders('servo-project-', helloProject);
 
-beforeEach(async () => {
-  const p = await tempDir('servo-project-');
-  const e = await tempDir('servo-cwd-');
-  cleanups.push(p.cleanup, e.cleanup);
-  project = p.dir;
-  elsewhere = e.dir;
-  config = join(project, 'servo.yaml');
-  await helloProject(project);
-});
-afterEach(async () => {
-  for (const c of cleanups.splice(0)) await c();
-});
-
-const run = (args: string[], env?: Record<string, string>) => servo(['--config', config, ...args], { cwd: elsewhere, ...(env ? { env } : {}) });
+const run = (args: string[], env?: Record<string, string>) => servo(['--config', f.config, ...args], { cwd: f.elsewhere, ...(env ? { env } : {}) });
 
 describe('a connector installed as a package', () => {
   it('`show connectors` lists it, found through the project\'s package.json', async () => {
-    await writeFiles(project, { 'servo.yaml': 'hello:\n  greeting: hi\nscripts: {}\n' });
+    await writeFiles(f.project, { 'servo.yaml': 'hello:\n  greeting: hi\nscripts: {}\n' });
 
     const r = await run(['show', 'connectors']);
 
@@ -44,7 +28,7 @@ describe('a connector installed as a package', () => {
   });
 
   it('its handlers answer events (describe, show metrics), with its config', async () => {
-    await writeFiles(project, { 'servo.yaml': 'hello:\n  greeting: bonjour\n' });
+    await writeFiles(f.project, { 'servo.yaml': 'hello:\n  greeting: bonjour\n' });
 
     const metrics = await run(['-o', 'json', 'show', 'metrics']);
     expect(metrics.code).toBe(0);
@@ -56,17 +40,17 @@ describe('a connector installed as a package', () => {
   });
 
   it('its configuration is validated with file positions', async () => {
-    await writeFiles(project, { 'servo.yaml': 'hello:\n  greeting: hi\n  volume: 11\n' });
+    await writeFiles(f.project, { 'servo.yaml': 'hello:\n  greeting: hi\n  volume: 11\n' });
 
     const r = await run(['validate']);
 
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain(`${config}:3:3: hello.volume: unknown field "volume"`);
+    expect(r.stderr).toContain(`${f.config}:3:3: hello.volume: unknown field "volume"`);
     expect(r.stderr).not.toMatch(STACK_LINE);
   });
 
   it('`schema hello` prints its configuration schema, even when servo.yaml does not use it', async () => {
-    await writeFiles(project, { 'servo.yaml': 'scripts: {}\n' });
+    await writeFiles(f.project, { 'servo.yaml': 'scripts: {}\n' });
 
     const r = await run(['schema', 'hello']);
 
@@ -77,7 +61,7 @@ describe('a connector installed as a package', () => {
   });
 
   it('a malformed connector module fails the command with exit 1 and says what is wrong, without a stack trace', async () => {
-    await writeFiles(project, {
+    await writeFiles(f.project, {
       'node_modules/my-servo-thing/index.js': "export default { type: 'hello', metadata: { version: '1.0.0' } };\n",
       'servo.yaml': 'hello: {}\n',
     });
@@ -86,13 +70,13 @@ describe('a connector installed as a package', () => {
 
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(
-      `servo: package my-servo-thing declares connector "hello" at ${join(project, 'node_modules', 'my-servo-thing', 'index.js')}, but its default export is not a connector definition: \`config\` (a zod schema) is missing; \`setup\` is not a function`,
+      `servo: package my-servo-thing declares connector "hello" at ${join(f.project, 'node_modules', 'my-servo-thing', 'index.js')}, but its default export is not a connector definition: \`config\` (a zod schema) is missing; \`setup\` is not a function`,
     );
     expect(r.stderr).not.toMatch(STACK_LINE);
   });
 
   it('`generate hello` uses the connector\'s own generate()', async () => {
-    const r = await servo(['generate', 'hello', '--stdout', '--file', config], { cwd: elsewhere });
+    const r = await servo(['generate', 'hello', '--stdout', '--file', f.config], { cwd: f.elsewhere });
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('hello:\n  greeting: hello\n');
   });
@@ -100,7 +84,7 @@ describe('a connector installed as a package', () => {
 
 describe('servo check', () => {
   it('exits 0 when every check passes, and prints them', async () => {
-    await writeFiles(project, {
+    await writeFiles(f.project, {
       'servo.yaml': 'hello:\n  checks:\n    - { name: database, ok: true }\n    - { name: queue, ok: true }\n',
     });
 
@@ -115,7 +99,7 @@ describe('servo check', () => {
   });
 
   it('exits 1 when a check fails, with its message and hint', async () => {
-    await writeFiles(project, {
+    await writeFiles(f.project, {
       'servo.yaml': 'hello:\n  checks:\n    - { name: database, ok: true }\n    - { name: cache, ok: false }\n',
     });
 
@@ -136,7 +120,7 @@ describe('servo check', () => {
   });
 
   it('with no checks contributed, says so and exits 0', async () => {
-    await writeFiles(project, { 'servo.yaml': 'hello: {}\n' });
+    await writeFiles(f.project, { 'servo.yaml': 'hello: {}\n' });
     const r = await run(['check']);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('no checks\n');
@@ -147,7 +131,7 @@ describe('servo config', () => {
   const SECRETS = ['tok-8f3a1c', 'pw-hunter2', 'sig-0099', 'auth-s3cr3t', 'env-token-77'];
 
   it('prints the effective configuration with fields named secret/token/password (and declared secret fields) redacted', async () => {
-    await writeFiles(project, {
+    await writeFiles(f.project, {
       'servo.yaml': `name: shop
 hello:
   greeting: hi
@@ -185,7 +169,7 @@ hello:
   });
 
   it('a secret substituted from the environment is redacted too', async () => {
-    await writeFiles(project, { 'servo.yaml': 'hello:\n  token: ${HELLO_TOKEN}\n  greeting: ${HELLO_GREETING}\n' });
+    await writeFiles(f.project, { 'servo.yaml': 'hello:\n  token: ${HELLO_TOKEN}\n  greeting: ${HELLO_GREETING}\n' });
 
     const r = await run(['-o', 'json', 'config'], { HELLO_TOKEN: 'env-token-77', HELLO_GREETING: 'from-env' });
 
