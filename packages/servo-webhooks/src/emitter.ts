@@ -4,7 +4,7 @@ import type { DeliveryEngine } from './delivery/engine.js';
 import { newMessageId } from './delivery/id.js';
 import type { DeliveryStore, DrainSummary, EndpointStats, SendOutcome, WebhookEndpoint, WebhookResponse } from './delivery/types.js';
 import { decide } from './gate.js';
-import { buildBody } from './payload/body.js';
+import { EventBodies } from './payload/body.js';
 import { EVENT_CONTENT_TYPE } from './payload/content-type.js';
 import { USER_AGENT } from './version.js';
 
@@ -15,6 +15,12 @@ const storeOwners = new Map<string, string>();
 /** The emitter serving a connector instance, found by its (normalised) config. */
 export function emitterFor(config: object): WebhooksEmitter | undefined {
   return emitters.get(config);
+}
+
+/** A new message for `webhook`: a fresh id and its body. */
+function message(bodies: EventBodies, webhook: WebhookConfig): { id: string; body: Uint8Array } {
+  const id = newMessageId(Date.now());
+  return { id, body: bodies.build(id, webhook.name) };
 }
 
 /**
@@ -139,17 +145,12 @@ export class WebhooksEmitter {
 
   /** Builds the request body of `event` (e.g. `after:measure`) for one webhook. */
   body(webhook: WebhookConfig, event: string, params: unknown, results?: readonly EventResult[]): { id: string; body: Uint8Array } {
-    const id = newMessageId(Date.now());
-    const body = buildBody({
-      id,
-      event,
-      createdAt: new Date(),
-      servo: this.#ctx.servo.name,
-      webhook: webhook.name,
-      params,
-      ...(results ? { results: results as EventResult[] } : {}),
-    });
-    return { id, body };
+    return message(this.bodies(event, params, results), webhook);
+  }
+
+  /** The bodies of one `event` for any number of webhooks: params and results are serialised once. */
+  bodies(event: string, params: unknown, results?: readonly EventResult[]): EventBodies {
+    return new EventBodies({ event, createdAt: new Date(), servo: this.#ctx.servo.name, params, ...(results ? { results } : {}) });
   }
 
   /** Stops taking deliveries, drains within `drain_timeout`, reports what is left. */
@@ -175,9 +176,10 @@ export class WebhooksEmitter {
 
   async #gate(event: string, params: unknown, hooks: readonly WebhookConfig[], signal: AbortSignal): Promise<void> {
     const name = `before:${event}`;
+    const bodies = this.bodies(name, params);
     const decisions = await Promise.all(
       hooks.map(async (w) => {
-        const { id, body } = this.body(w, name, params);
+        const { id, body } = message(bodies, w);
         const outcome = await this.send(w, name, body, id, w.deadlineMs, signal);
         if (outcome.ok) this.#onResponse(w.name, name, id, outcome.response);
         return { w, decision: decide(w, outcome) };
@@ -197,8 +199,9 @@ export class WebhooksEmitter {
   async #queueAfter(event: string, params: unknown, results: readonly EventResult[], hooks: readonly WebhookConfig[]): Promise<void> {
     const engine = await this.engine();
     const name = `after:${event}`;
+    const bodies = this.bodies(name, params, results);
     for (const w of hooks) {
-      const { id, body } = this.body(w, name, params, results);
+      const { id, body } = message(bodies, w);
       engine.enqueue({ webhook: w.name, event: name, body, contentType: EVENT_CONTENT_TYPE, id });
     }
   }

@@ -65,17 +65,46 @@ export function buildBody(input: BodyInput): Uint8Array<ArrayBuffer> {
 
 /** The body as a JSON string (what {@link buildBody} encodes). */
 export function buildBodyJson(input: BodyInput): string {
-  const createdAt = input.createdAt.getTime();
-  if (!Number.isFinite(createdAt)) throw new RangeError('webhook body createdAt is an invalid Date');
-  let json =
-    '{"id":' + JSON.stringify(String(input.id)) +
+  return '{"id":' + JSON.stringify(String(input.id)) + eventPart(input) + JSON.stringify(String(input.webhook)) + HEAD_END + bodyTail(input.params, input.results);
+}
+
+/**
+ * Bodies of one event for several webhooks: everything but `id` and the
+ * webhook's name (params and results above all) is serialised once and
+ * shared. Each body's bytes equal {@link buildBody}'s for the same input.
+ * @throws RangeError when `createdAt` is an invalid date.
+ */
+export class EventBodies {
+  private readonly middle: string;
+  private readonly tail: string;
+
+  constructor(event: Omit<BodyInput, 'id' | 'webhook'>) {
+    this.middle = eventPart(event);
+    this.tail = HEAD_END + bodyTail(event.params, event.results);
+  }
+
+  /** The body for message `id` to `webhook`. */
+  build(id: string, webhook: string): Uint8Array<ArrayBuffer> {
+    return Buffer.from('{"id":' + JSON.stringify(String(id)) + this.middle + JSON.stringify(String(webhook)) + this.tail, 'utf8');
+  }
+}
+
+const HEAD_END = '},"schema_version":' + SCHEMA_VERSION;
+
+/** From `event` to the opening of the webhook's name: the same for every webhook of one event. */
+function eventPart(input: Pick<BodyInput, 'event' | 'createdAt' | 'servo'>): string {
+  if (!Number.isFinite(input.createdAt.getTime())) throw new RangeError('webhook body createdAt is an invalid Date');
+  return (
     ',"event":' + JSON.stringify(String(input.event)) +
     ',"created_at":"' + input.createdAt.toISOString() +
     '","servo":{"name":' + JSON.stringify(String(input.servo)) +
-    '},"webhook":{"name":' + JSON.stringify(String(input.webhook)) +
-    '},"schema_version":' + SCHEMA_VERSION +
-    ',"params":' + (serializeJson(input.params) ?? '{}');
-  const results = input.results;
+    '},"webhook":{"name":'
+  );
+}
+
+/** `params`, `results` and the closing brace: the same for every webhook of one event. */
+function bodyTail(params: unknown, results: readonly BodyResult[] | undefined): string {
+  let json = ',"params":' + (serializeJson(params) ?? '{}');
   if (results !== undefined) {
     json += ',"results":[';
     for (let i = 0; i < results.length; i++) {

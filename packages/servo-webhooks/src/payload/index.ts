@@ -4,7 +4,7 @@
  * (zod's JSON Schema generator) is for the CLI.
  * @module
  */
-export { buildBody, buildBodyJson, type BodyInput, type BodyResult } from './body.js';
+export { EventBodies, buildBody, buildBodyJson, type BodyInput, type BodyResult } from './body.js';
 export {
   CANCEL_CONTENT_TYPES,
   EVENT_CONTENT_TYPE,

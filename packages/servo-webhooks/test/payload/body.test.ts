@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
-import { buildBody, buildBodyJson, type BodyInput } from '../../src/payload/body.js';
+import { EventBodies, buildBody, buildBodyJson, type BodyInput } from '../../src/payload/body.js';
 import { EVENT_CONTENT_TYPE, SCHEMA_VERSION } from '../../src/payload/content-type.js';
 import { CIRCULAR } from '../../src/payload/serialize.js';
 import { signRequest, verifyServoSignature, verifyStandardSignature } from '../../src/signing.js';
@@ -107,6 +107,28 @@ describe('buildBody', () => {
     expect(Buffer.from(a).equals(Buffer.from(b))).toBe(true);
     expect(Buffer.from(a).equals(Buffer.from(buildBodyJson(input), 'utf8'))).toBe(true);
     expect(JSON.parse(decode(a)).params.text).toBe('naïve ✓ 😀 \u2028');
+  });
+});
+
+describe('EventBodies', () => {
+  it('builds, for each webhook of one event, the bytes buildBody builds', () => {
+    const results = [
+      { connector: 'prom', value: { text: 'naïve ✓', n: 1n } },
+      { connector: 'bad', error: new TypeError('no') },
+    ];
+    const { id: _id, webhook: _webhook, ...event } = { ...base, results };
+    const bodies = new EventBodies(event);
+    for (const [id, webhook] of [
+      ['msg_1', 'a'],
+      ['msg_2', 'needs "escaping" \\ ✓'],
+      ['msg_3', 'a'],
+    ] as const) {
+      expect(decode(bodies.build(id, webhook))).toBe(decode(buildBody({ ...base, results, id, webhook })));
+    }
+  });
+
+  it('rejects an invalid createdAt when it is made', () => {
+    expect(() => new EventBodies({ ...base, createdAt: new Date(NaN) })).toThrow(RangeError);
   });
 });
 
