@@ -29,7 +29,7 @@
 import { fork } from 'node:child_process';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { load, startReceiver, bodyFactory, quantile, median, sleep, withTimeout, endpoint, fmt, pinToCpu } from './lib.mjs';
+import { load, startReceiver, eventFactory, quantile, median, sleep, withTimeout, endpoint, fmt, pinToCpu } from './lib.mjs';
 
 const TICK_MS = 5;
 const HEALTHY = 9;
@@ -126,7 +126,7 @@ async function worker(withDead) {
   const m = await load();
   const receiver = await startReceiver();
   const pinned = pinToCpu(process.pid, 0) && pinToCpu(receiver.child.pid, 1);
-  const makeBody = await bodyFactory(m);
+  const newEvent = await eventFactory(m);
   const logger = m.core.createLogger({ level: 'error' });
   const endpoints = Array.from({ length: HEALTHY }, (_, i) => endpoint(receiver.origin, `/hook/${i}`, { name: `healthy_${i}`, ...DEFAULT_ENDPOINT }));
   if (withDead) endpoints.push(endpoint(receiver.origin, '/never', { name: 'dead', ...DEFAULT_ENDPOINT }));
@@ -176,9 +176,10 @@ async function worker(withDead) {
     for (let tick = 0; tick < ms / TICK_MS && performance.now() - t0 < ms + 1000; tick++) {
       // Bodies first, then the enqueues: a healthy delivery's latency starts at its own enqueue and does not
       // include building the bodies of the endpoints after it in the tick (the dead one among them).
+      const event = newEvent(); // one event per tick, fanned out to every endpoint as the connector does
       for (let i = 0; i < names.length; i++) {
         ids[i] = m.newMessageId(Date.now());
-        bodies[i] = makeBody(ids[i]);
+        bodies[i] = event.build(ids[i], names[i]);
       }
       for (let i = 0; i < names.length; i++) {
         if (names[i] !== 'dead') sentAt.set(ids[i], performance.now());

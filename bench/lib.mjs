@@ -28,6 +28,7 @@ export async function load() {
     MemoryStore: memory.MemoryStore,
     SqliteStore: sqlite.SqliteStore,
     buildBody: body.buildBody,
+    EventBodies: body.EventBodies,
     newMessageId: id.newMessageId,
     USER_AGENT: version.USER_AGENT,
     webhooksConnector: connector.default,
@@ -147,6 +148,17 @@ export async function bodyFactory(m) {
   const results = [{ connector: 'prom', value: measurement() }];
   return (id) =>
     m.buildBody({ id, event: 'after:measure', createdAt: new Date(), servo: 'bench', webhook: 'hook', params, results });
+}
+
+/**
+ * The same after:measure event fanned out to several webhooks, as the connector builds it:
+ * `make()` returns one event's `EventBodies` (params and results serialised once), whose
+ * `build(id, webhook)` gives each webhook's bytes.
+ */
+export async function eventFactory(m) {
+  const params = m.core.events.measure.params.parse({ metrics: ['throughput', 'error_rate', 'latency_p99'] });
+  const results = [{ connector: 'prom', value: measurement() }];
+  return () => new m.EventBodies({ event: 'after:measure', createdAt: new Date(), servo: 'bench', params, results });
 }
 
 // ---------------------------------------------------------------- throughput
