@@ -145,11 +145,11 @@ export class WebhooksEmitter {
 
   /** Builds the request body of `event` (e.g. `after:measure`) for one webhook. */
   body(webhook: WebhookConfig, event: string, params: unknown, results?: readonly EventResult[]): { id: string; body: Uint8Array } {
-    return message(this.bodies(event, params, results), webhook);
+    return message(this.#bodies(event, params, results), webhook);
   }
 
   /** The bodies of one `event` for any number of webhooks: params and results are serialised once. */
-  bodies(event: string, params: unknown, results?: readonly EventResult[]): EventBodies {
+  #bodies(event: string, params: unknown, results?: readonly EventResult[]): EventBodies {
     return new EventBodies({ event, createdAt: new Date(), servo: this.#ctx.servo.name, params, ...(results ? { results } : {}) });
   }
 
@@ -176,7 +176,7 @@ export class WebhooksEmitter {
 
   async #gate(event: string, params: unknown, hooks: readonly WebhookConfig[], signal: AbortSignal): Promise<void> {
     const name = `before:${event}`;
-    const bodies = this.bodies(name, params);
+    const bodies = this.#bodies(name, params);
     const decisions = await Promise.all(
       hooks.map(async (w) => {
         const { id, body } = message(bodies, w);
@@ -199,7 +199,7 @@ export class WebhooksEmitter {
   async #queueAfter(event: string, params: unknown, results: readonly EventResult[], hooks: readonly WebhookConfig[]): Promise<void> {
     const engine = await this.engine();
     const name = `after:${event}`;
-    const bodies = this.bodies(name, params, results);
+    const bodies = this.#bodies(name, params, results);
     for (const w of hooks) {
       const { id, body } = message(bodies, w);
       engine.enqueue({ webhook: w.name, event: name, body, contentType: EVENT_CONTENT_TYPE, id });
