@@ -67,7 +67,9 @@ const us = (ms) => `${(ms * 1000).toFixed(0).padStart(6)} us`;
 console.log(`dispatch overhead: ${a.length} dispatches each, alternating; receiver answers after 2 s`);
 console.log(`without webhooks          median ${us(ma)}  p90 ${us(quantile(a, 0.9))}  p99 ${us(quantile(a, 0.99))}`);
 console.log(`with 10 after-webhooks    median ${us(mb)}  p90 ${us(quantile(b, 0.9))}  p99 ${us(quantile(b, 0.99))}`);
-console.log(`added by the webhooks     median ${us(added)}  (goal <= ${GOAL_MS * 1000} us; ${(added / GOAL_MS).toFixed(3)}x the goal; dispatch ${(mb / ma).toFixed(2)}x)`);
+console.log(
+  `added by the webhooks     median ${us(added)}  (goal <= ${GOAL_MS * 1000} us; ${(added / GOAL_MS).toFixed(3)}x the goal; dispatch ${(mb / ma).toFixed(2)}x)`,
+);
 console.log(`took ${((performance.now() - started) / 1000).toFixed(1)} s`);
 const ok = added <= GOAL_MS;
 console.log(ok ? 'all goals met' : 'GOAL MISSED');

@@ -70,7 +70,17 @@ async function main(seconds, same) {
     exited.catch(() => {});
     /** Sends one command and resolves with the worker's answer. */
     const ask = (msg, ms) =>
-      withTimeout(Promise.race([new Promise((resolve) => ((waiting = resolve), msg && child.send(msg))), exited]), ms, `${variant} worker`);
+      withTimeout(
+        Promise.race([
+          new Promise((resolve) => {
+            waiting = resolve;
+            if (msg) child.send(msg);
+          }),
+          exited,
+        ]),
+        ms,
+        `${variant} worker`,
+      );
     return { child, ask, ready: ask(undefined, 30_000) };
   };
   const runs = { without: start('without'), with: start('with') };
@@ -247,7 +257,9 @@ async function worker(withDead) {
     if (!msg.finish) return;
     obs.disconnect();
     const s = engine.stats().dead;
-    const info = s ? `${deadAttempts} attempts, ${s.retried} retried, backlog ${fmt(s.queueDepth)}, ${fmt(s.dropped)} dropped, circuit ${s.circuit} at the end` : '';
+    const info = s
+      ? `${deadAttempts} attempts, ${s.retried} retried, backlog ${fmt(s.queueDepth)}, ${fmt(s.dropped)} dropped, circuit ${s.circuit} at the end`
+      : '';
     await withTimeout(engine.close(), 5000, 'engine close'); // aborts the dead endpoint's hung attempts
     await receiver.close();
     process.send({ gcMs: gc.ms, gcMax: gc.max, cpuMs, ...mem, info, pinned }, () => process.disconnect());

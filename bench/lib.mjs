@@ -146,8 +146,7 @@ export function measurement() {
 export async function bodyFactory(m) {
   const params = m.core.events.measure.params.parse({ metrics: ['throughput', 'error_rate', 'latency_p99'] });
   const results = [{ connector: 'prom', value: measurement() }];
-  return (id) =>
-    m.buildBody({ id, event: 'after:measure', createdAt: new Date(), servo: 'bench', webhook: 'hook', params, results });
+  return (id) => m.buildBody({ id, event: 'after:measure', createdAt: new Date(), servo: 'bench', webhook: 'hook', params, results });
 }
 
 /**
@@ -262,7 +261,7 @@ export function bareRunner(m, { origin, path = '/hook', concurrency = 8, makeBod
         'x-servo-signature': createHmac('sha1', key).update(body).digest('hex'),
         'webhook-id': id,
         'webhook-timestamp': ts,
-        'webhook-signature': 'v1,' + createHmac('sha256', key).update(`${id}.${ts}.`).update(body).digest('base64'),
+        'webhook-signature': `v1,${createHmac('sha256', key).update(`${id}.${ts}.`).update(body).digest('base64')}`,
       };
     }
     if (fresh === 'close') return closePost(origin + path, headers, body);

@@ -93,7 +93,11 @@ try {
   r2 = median(rates);
 } finally {
   clearInterval(sampler);
-  await withTimeout(engine.drain(1000).then(() => engine.close()), 10_000, 'engine close').catch((err) => console.error(String(err)));
+  await withTimeout(
+    engine.drain(1000).then(() => engine.close()),
+    10_000,
+    'engine close',
+  ).catch((err) => console.error(String(err)));
   await receiver.close();
   rmSync(dir, { recursive: true, force: true });
 }
@@ -104,7 +108,9 @@ console.log(`recovery: ${fmt(TOTAL)} deliveries (body ${makeBody('msg_x').byteLe
 console.log(`enqueued while down          ${fmt(enqueueMs)} ms  (${fmt((TOTAL / enqueueMs) * 1000)} committed adds/s)`);
 console.log(`peak RSS while pending       ${pendingRssMb.toFixed(1)} MB  (goal < ${RSS_GOAL_MB} MB)`);
 console.log(`first delivery after 'up'    ${fmt(firstAt - upAt)} ms  (circuit probe interval 500 ms)`);
-console.log(`drain                        ${fmt(lastAt - firstAt)} ms  = ${fmt(drainRate)} deliveries/s  (peak RSS while draining ${drainRssPeak.toFixed(1)} MB)`);
+console.log(
+  `drain                        ${fmt(lastAt - firstAt)} ms  = ${fmt(drainRate)} deliveries/s  (peak RSS while draining ${drainRssPeak.toFixed(1)} MB)`,
+);
 console.log(`benchmark 2 engine (memory)  ${fmt(r2)} deliveries/s  (median of 3 x 10,000, same run)`);
 console.log(`drain / benchmark 2          ${ratio.toFixed(2)}x  (goal >= ${RATE_GOAL}x)`);
 console.log(`took ${((performance.now() - started) / 1000).toFixed(1)} s`);

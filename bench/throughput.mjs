@@ -88,7 +88,9 @@ const row = (label, name) =>
     `${label.padEnd(50)} ${fmt(med[name]).padStart(7)} /s  ${medCpu[name].toFixed(1).padStart(6)} us CPU/req  rounds: ${rates[name].map((x) => fmt(x)).join(' ')}`,
   );
 const ratios = (xs) => xs.map((x) => x.toFixed(2)).join(' ');
-console.log(`throughput: ${ROUNDS} rounds x ${fmt(N)} deliveries (${FRESH_N} per-connection), concurrency ${CONCURRENCY}, body ${makeBody('msg_x').byteLength} B; medians`);
+console.log(
+  `throughput: ${ROUNDS} rounds x ${fmt(N)} deliveries (${FRESH_N} per-connection), concurrency ${CONCURRENCY}, body ${makeBody('msg_x').byteLength} B; medians`,
+);
 row('engine (DeliveryEngine, memory store, signed)', 'engine');
 row('bare pooled undici, serialise + sign inline', 'bare');
 row('bare pooled undici, transport only (unsigned)', 'transport');

@@ -38,7 +38,7 @@ function verifyStandard(body, id, timestamp, header) {
   if (!id || !timestamp || !header) return false;
   if (Math.abs(Date.now() / 1000 - Number(timestamp)) > 300) return false; // replay window
   const key = secret.startsWith('whsec_') ? Buffer.from(secret.slice(6), 'base64') : Buffer.from(secret, 'utf8');
-  const expected = 'v1,' + createHmac('sha256', key).update(`${id}.${timestamp}.`).update(body).digest('base64');
+  const expected = `v1,${createHmac('sha256', key).update(`${id}.${timestamp}.`).update(body).digest('base64')}`;
   return header.split(' ').some((s) => equal(s, expected));
 }
 
@@ -52,14 +52,18 @@ const server = createServer((req, res) => {
     const servoOk = verifyServo(body, h['x-servo-signature']);
     const standardOk = verifyStandard(body, h['webhook-id'], h['webhook-timestamp'], h['webhook-signature']);
     if (!servoOk || !standardOk) {
-      console.log(`receiver: REJECTED ${h['x-servo-event']} (signature ${servoOk ? '' : 'X-Servo-Signature '}${standardOk ? '' : 'webhook-signature '}invalid)`);
+      console.log(
+        `receiver: REJECTED ${h['x-servo-event']} (signature ${servoOk ? '' : 'X-Servo-Signature '}${standardOk ? '' : 'webhook-signature '}invalid)`,
+      );
       res.writeHead(401).end();
       return;
     }
     const duplicate = seen.has(h['webhook-id']);
     seen.add(h['webhook-id']);
     const event = JSON.parse(body.toString('utf8'));
-    console.log(`receiver: ${event.event} from ${event.servo.name} (webhook ${event.webhook.name}, id ${event.id}${duplicate ? ', duplicate' : ''}), signatures verified`);
+    console.log(
+      `receiver: ${event.event} from ${event.servo.name} (webhook ${event.webhook.name}, id ${event.id}${duplicate ? ', duplicate' : ''}), signatures verified`,
+    );
     if (event.event === 'after:measure') {
       for (const r of event.results) {
         for (const reading of r.value?.readings ?? []) {
