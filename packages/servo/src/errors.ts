@@ -6,11 +6,41 @@
  * @module
  */
 
+/** Stable codes of every error the servo core raises (the `code` of each). */
+export const ServoErrorCodes = {
+  eventCancelled: 'SERVO_EVENT_CANCELLED',
+  eventParameters: 'SERVO_EVENT_PARAMETERS',
+  unknownEvent: 'SERVO_UNKNOWN_EVENT',
+  handlerFailed: 'SERVO_HANDLER_FAILED',
+  /** Several handlers failed in one dispatch ({@link HandlerErrors}, an `AggregateError`). */
+  handlersFailed: 'SERVO_HANDLERS_FAILED',
+  /** One configuration problem ({@link ConfigError}). */
+  config: 'SERVO_CONFIG_INVALID',
+  /** The configuration problems found at once ({@link ConfigErrors}). */
+  configErrors: 'SERVO_CONFIG_ERRORS',
+  connectorLoad: 'SERVO_CONNECTOR_LOAD',
+  /** A servo started twice, or after it was closed. */
+  state: 'SERVO_STATE',
+  usage: 'SERVO_USAGE',
+  exit: 'SERVO_EXIT',
+  logLevel: 'SERVO_LOG_LEVEL',
+  invalidValue: 'SERVO_INVALID_VALUE',
+  exchangeStopped: 'SERVO_EXCHANGE_STOPPED',
+  invalidChannel: 'SERVO_INVALID_CHANNEL',
+  invalidSelector: 'SERVO_INVALID_SELECTOR',
+  messageContent: 'SERVO_MESSAGE_CONTENT',
+  scriptFailed: 'SERVO_SCRIPT_FAILED',
+  scriptOutput: 'SERVO_SCRIPT_OUTPUT',
+} as const;
+
+/** One of the {@link ServoErrorCodes}. */
+export type ServoErrorCode = (typeof ServoErrorCodes)[keyof typeof ServoErrorCodes];
+
 /** Base class of all servo errors. */
 export class ServoError extends Error {
   /** Stable, machine-readable identifier of the failure. */
-  readonly code: string;
-  constructor(code: string, message: string, options?: ErrorOptions) {
+  readonly code: ServoErrorCode;
+  constructor(code: ServoErrorCode, message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = new.target.name;
     this.code = code;
@@ -27,7 +57,7 @@ export class EventCancelledError extends ServoError {
   /** What inside the connector cancelled, e.g. `webhook "business_hours"`. */
   readonly source: string | undefined;
   constructor(reason: string, options?: ErrorOptions & { source?: string }) {
-    super('SERVO_EVENT_CANCELLED', reason, options);
+    super(ServoErrorCodes.eventCancelled, reason, options);
     this.reason = reason;
     this.source = options?.source;
   }
@@ -35,7 +65,7 @@ export class EventCancelledError extends ServoError {
 
 /** True for an {@link EventCancelledError}, from any copy of this package. */
 export function isEventCancelledError(err: unknown): err is EventCancelledError {
-  return hasCode(err, 'SERVO_EVENT_CANCELLED');
+  return hasCode(err, ServoErrorCodes.eventCancelled);
 }
 
 /** An event was dispatched with parameters that fail its schema. */
@@ -44,7 +74,7 @@ export class EventParameterError extends ServoError {
     readonly event: string,
     readonly issues: readonly string[],
   ) {
-    super('SERVO_EVENT_PARAMETERS', `invalid parameters for event "${event}": ${issues.join('; ')}`);
+    super(ServoErrorCodes.eventParameters, `invalid parameters for event "${event}": ${issues.join('; ')}`);
   }
 }
 
@@ -54,7 +84,7 @@ export class UnknownEventError extends ServoError {
     readonly event: string,
     readonly known: readonly string[],
   ) {
-    super('SERVO_UNKNOWN_EVENT', `unknown event "${event}"; known events: ${known.join(', ')}`);
+    super(ServoErrorCodes.unknownEvent, `unknown event "${event}"; known events: ${known.join(', ')}`);
   }
 }
 
@@ -67,10 +97,28 @@ export class HandlerError extends ServoError {
     cause: unknown,
   ) {
     super(
-      'SERVO_HANDLER_FAILED',
+      ServoErrorCodes.handlerFailed,
       `${preposition}:${event} handler of connector "${connector}" failed: ${cause instanceof Error ? cause.message : String(cause)}`,
       { cause },
     );
+  }
+}
+
+/**
+ * Several handlers failed in one dispatch (e.g. two connectors' `on`
+ * handlers): an `AggregateError` whose `errors` are the {@link HandlerError}s,
+ * one per failed handler, and whose message lists each of them.
+ */
+export class HandlerErrors extends AggregateError {
+  /** Always {@link ServoErrorCodes.handlersFailed}. */
+  readonly code = ServoErrorCodes.handlersFailed;
+  declare readonly errors: HandlerError[];
+  constructor(
+    readonly event: string,
+    errors: readonly HandlerError[],
+  ) {
+    super(errors, `${errors.length} handlers of event "${event}" failed:\n${errors.map((e) => `  ${e.message}`).join('\n')}`);
+    this.name = 'HandlerErrors';
   }
 }
 
@@ -92,7 +140,7 @@ export class ConfigError extends ServoError {
       hint?: string | undefined;
     } = {},
   ) {
-    super('SERVO_CONFIG_INVALID', message);
+    super(ServoErrorCodes.config, message);
   }
 
   /** `servo.yaml:4:7: webhooks[0].url: expected an http(s) URL (fix: ...)` */
@@ -108,21 +156,21 @@ export class ConfigError extends ServoError {
 /** Several configuration problems found at once. */
 export class ConfigErrors extends ServoError {
   constructor(readonly errors: readonly ConfigError[]) {
-    super('SERVO_CONFIG_INVALID', errors.map((e) => e.format()).join('\n'));
+    super(ServoErrorCodes.configErrors, errors.map((e) => e.format()).join('\n'));
   }
 }
 
 /** A connector package could not be loaded or is malformed. */
 export class ConnectorLoadError extends ServoError {
   constructor(message: string, options?: ErrorOptions) {
-    super('SERVO_CONNECTOR_LOAD', message, options);
+    super(ServoErrorCodes.connectorLoad, message, options);
   }
 }
 
 /** A CLI usage problem (bad argument); the CLI exits 2. */
 export class UsageError extends ServoError {
   constructor(message: string) {
-    super('SERVO_USAGE', message);
+    super(ServoErrorCodes.usage, message);
   }
 }
 
@@ -135,7 +183,7 @@ export class ExitError extends ServoError {
     readonly exitCode: number,
     message = '',
   ) {
-    super('SERVO_EXIT', message);
+    super(ServoErrorCodes.exit, message);
   }
 }
 

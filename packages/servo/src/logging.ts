@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { ServoError } from './errors.js';
+import { ServoError, ServoErrorCodes } from './errors.js';
 
 /** A structured logger (the pino call shape): `logger.info({ id }, 'delivered')`. */
 export interface Logger {
@@ -38,7 +38,7 @@ export interface LoggerOptions {
 export function createLogger(options: LoggerOptions = {}): Logger {
   const level = options.level ?? (process.env.SERVO_LOG_LEVEL || 'info');
   if (!isLogLevel(level)) {
-    throw new ServoError('SERVO_LOG_LEVEL', `"${level}" is not a log level; use one of ${LOG_LEVELS.join(', ')}`);
+    throw new ServoError(ServoErrorCodes.logLevel, `"${level}" is not a log level; use one of ${LOG_LEVELS.join(', ')}`);
   }
   let real: Logger | undefined;
   const get = (): Logger => {

@@ -1,5 +1,6 @@
 import type { DispatchResult } from '../events/dispatch.js';
 import { ExitError } from '../errors.js';
+import { ExitCodes } from './exit-codes.js';
 
 /**
  * The results of a completed dispatch; a cancelled one ends the command with
@@ -12,7 +13,7 @@ export function completedResults<R>(
 ): { connector: string; value?: R; error?: Error }[] {
   if (result.status === 'cancelled') {
     const by = result.source ? `${result.cancelledBy} (${result.source})` : result.cancelledBy;
-    throw new ExitError(1, `servo: ${result.event} cancelled by ${by}: ${result.reason}`);
+    throw new ExitError(ExitCodes.failed, `servo: ${result.event} cancelled by ${by}: ${result.reason}`);
   }
   for (const e of result.afterErrors) io.stderr.write(`servo: warning: ${e.message}\n`);
   return result.results;

@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { dirname } from 'node:path';
-import { ExitError, ServoError, UsageError, hasCode } from '../errors.js';
+import { ServoErrorCodes, UsageError, hasCode, type ConfigError, type ConfigErrors } from '../errors.js';
+import { ExitCodes, exitCodeOf } from './exit-codes.js';
 import { CommandContext, type CliIO, type GlobalOptions } from './context.js';
 import { LOG_LEVELS, isLogLevel } from '../logging.js';
 
@@ -8,8 +9,9 @@ const CORE_COMMANDS = new Set(['describe', 'measure', 'adjust', 'check', 'show',
 
 /**
  * Runs the `servo` CLI with `argv` (without `node servo`) and resolves with the
- * exit code: 0 success, 1 the operation failed or was cancelled, 2 bad usage
- * or configuration. Never calls `process.exit` (only the bin does).
+ * exit code, one of {@link ExitCodes}: 0 success, 1 the operation failed or was
+ * cancelled, 2 bad usage or configuration, 70 an unexpected error. Never calls
+ * `process.exit` (only the bin does).
  */
 export async function runCli(argv: readonly string[], io: CliIO): Promise<number> {
   const ctx = new CommandContext(io);
@@ -17,7 +19,7 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
   try {
     await mountConnectorCommand(program, argv, ctx);
     await program.parseAsync(argv as string[], { from: 'user' });
-    return 0;
+    return ExitCodes.ok;
   } catch (err) {
     return reportError(err, ctx);
   } finally {
@@ -124,30 +126,23 @@ function configArg(argv: readonly string[]): string | undefined {
 
 function reportError(err: unknown, ctx: CommandContext): number {
   const out = (s: string) => ctx.stderr.write(s.endsWith('\n') ? s : s + '\n');
-  if (err instanceof CommanderError) {
-    // help and version output are not errors
-    return err.exitCode === 0 || err.code === 'commander.helpDisplayed' || err.code === 'commander.help' ? 0 : 2;
+  const code = exitCodeOf(err);
+  // commander has printed its own message (or the help) already.
+  if (err instanceof CommanderError) return code;
+  if (code === ExitCodes.internal) {
+    out(`servo: internal error: ${err instanceof Error ? err.message : String(err)}`);
+    if (ctx.env.SERVO_DEBUG && err instanceof Error && err.stack) out(err.stack);
+    else out('(set SERVO_DEBUG=1 for a stack trace, and please report it)');
+    return code;
   }
-  if (err instanceof ExitError) {
-    if (err.message) out(err.message);
-    return err.exitCode;
-  }
-  if (hasCode(err, 'SERVO_CONFIG_INVALID')) {
-    const errors = (err as { errors?: { format(): string }[] }).errors;
-    if (errors) for (const e of errors) out(`servo: ${e.format()}`);
-    else out(`servo: ${(err as { format?: () => string }).format?.() ?? (err as Error).message}`);
-    return 2;
-  }
-  if (err instanceof UsageError || hasCode(err, 'SERVO_USAGE') || hasCode(err, 'SERVO_EVENT_PARAMETERS') || hasCode(err, 'SERVO_UNKNOWN_EVENT')) {
+  if (hasCode(err, ServoErrorCodes.exit)) {
+    if ((err as Error).message) out((err as Error).message);
+  } else if (hasCode(err, ServoErrorCodes.configErrors)) {
+    for (const e of (err as ConfigErrors).errors) out(`servo: ${e.format()}`);
+  } else if (hasCode(err, ServoErrorCodes.config)) {
+    out(`servo: ${(err as ConfigError).format()}`);
+  } else {
     out(`servo: ${(err as Error).message}`);
-    return 2;
   }
-  if (err instanceof ServoError || (err instanceof Error && typeof (err as { code?: unknown }).code === 'string')) {
-    out(`servo: ${(err as Error).message}`);
-    return 1;
-  }
-  out(`servo: internal error: ${err instanceof Error ? err.message : String(err)}`);
-  if (ctx.env.SERVO_DEBUG && err instanceof Error && err.stack) out(err.stack);
-  else out('(set SERVO_DEBUG=1 for a stack trace, and please report it)');
-  return 70;
+  return code;
 }

@@ -1,4 +1,4 @@
-import { EventCancelledError, EventParameterError, HandlerError, isEventCancelledError } from '../errors.js';
+import { EventCancelledError, EventParameterError, HandlerError, HandlerErrors, isEventCancelledError } from '../errors.js';
 import type { EventDefinition, EventResult, ParamsInputOf, ResultOf } from './event.js';
 import type { HandlerContext, HandlerRegistry } from './handlers.js';
 
@@ -8,7 +8,7 @@ export interface Participant {
   readonly handlers: HandlerRegistry;
 }
 
-/** Options of one dispatch, as in servox. */
+/** Options of one dispatch. */
 export interface DispatchOptions {
   /** Run `on` handlers one at a time and stop at the first that returns a value (not `undefined`). */
   first?: boolean;
@@ -56,6 +56,7 @@ const NEVER_ABORTED = new AbortController().signal;
  *
  * @throws EventParameterError when `params` fail the event's schema.
  * @throws HandlerError when an on or before handler fails (without `returnExceptions`).
+ * @throws HandlerErrors (an `AggregateError`) when several do: its message lists each.
  */
 export async function dispatch<E extends EventDefinition>(
   participants: readonly Participant[],
@@ -97,12 +98,14 @@ export async function dispatch<E extends EventDefinition>(
         }
       }
     }
-    for (const o of outcomes) {
-      if (o.status === 'rejected') {
+    throwFailures(
+      name,
+      outcomes.flatMap((o) => {
+        if (o.status === 'fulfilled') return [];
         const { participant, err } = o.reason as { participant: string; err: unknown };
-        throw new HandlerError(participant, name, 'before', err);
-      }
-    }
+        return [new HandlerError(participant, name, 'before', err)];
+      }),
+    );
   }
 
   // on
@@ -121,7 +124,13 @@ export async function dispatch<E extends EventDefinition>(
   } else if (ons.length > 0) {
     const runs: Promise<EventResult<ResultOf<E>>>[] = [];
     for (const p of ons) for (const h of p.handlers.get(name, 'on')) runs.push(runOn(p.name, h, ctx, options.returnExceptions));
-    for (const r of await Promise.all(runs)) if (r.error || r.value !== undefined) results.push(r);
+    // Every handler finishes before the dispatch does, and every failure is reported.
+    const outcomes = await Promise.allSettled(runs);
+    throwFailures(
+      name,
+      outcomes.flatMap((o) => (o.status === 'rejected' ? [o.reason as HandlerError] : [])),
+    );
+    for (const o of outcomes) if (o.status === 'fulfilled' && (o.value.error || o.value.value !== undefined)) results.push(o.value);
   }
 
   // after: concurrently, with the results; errors collected.
@@ -164,6 +173,12 @@ async function runOn(
     if (returnExceptions) return { connector, error: wrapped };
     throw wrapped;
   }
+}
+
+/** One failure throws its {@link HandlerError}; several throw one {@link HandlerErrors} listing each. */
+function throwFailures(event: string, failures: readonly HandlerError[]): void {
+  if (failures.length === 1) throw failures[0];
+  if (failures.length > 1) throw new HandlerErrors(event, failures);
 }
 
 function select(participants: readonly Participant[], o: DispatchOptions): readonly Participant[] {

@@ -26,7 +26,7 @@ type AnyHandler = BeforeHandler<any> | OnHandler<any, any> | AfterHandler<any, a
  * The handlers of one connector instance, by event and preposition.
  *
  * Each instance owns its registry, so two instances of one connector type
- * never see each other's handlers (servox stored them on the class).
+ * never see each other's handlers.
  */
 export class HandlerRegistry {
   readonly #handlers = new Map<string, { before: BeforeHandler<any>[]; on: OnHandler<any, any>[]; after: AfterHandler<any, any>[] }>();

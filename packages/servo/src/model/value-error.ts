@@ -1,4 +1,4 @@
-import { ServoError } from '../errors.js';
+import { hasCode, ServoError, ServoErrorCodes } from '../errors.js';
 
 /** What kind of value failed to parse. */
 export type ValueKind = 'duration' | 'memory' | 'cpu' | 'adjustment';
@@ -19,13 +19,13 @@ export class InvalidValueError extends ServoError {
     /** The accepted forms, e.g. `expected a duration such as "5m"`. */
     readonly expected: string,
   ) {
-    super('SERVO_INVALID_VALUE', `invalid ${kind} ${describeInput(input)}: ${expected}`);
+    super(ServoErrorCodes.invalidValue, `invalid ${kind} ${describeInput(input)}: ${expected}`);
   }
 }
 
 /** True for an {@link InvalidValueError}, from any copy of this package. */
 export function isInvalidValueError(err: unknown): err is InvalidValueError {
-  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 'SERVO_INVALID_VALUE';
+  return hasCode(err, ServoErrorCodes.invalidValue);
 }
 
 function describeInput(input: unknown): string {

@@ -52,7 +52,7 @@ describe('config error corpus', () => {
     const file = join(dir, `${name}.yaml`);
     const expected = readFileSync(join(dir, `${name}.expected.txt`), 'utf8').trimEnd().replaceAll('<file>', file);
     const err = await failure(name);
-    expect(hasCode(err, 'SERVO_CONFIG_INVALID')).toBe(true);
+    expect(hasCode(err, 'SERVO_CONFIG_ERRORS')).toBe(true);
     expect(err.errors.length).toBeGreaterThan(0);
     for (const e of err.errors) {
       expect(e).toBeInstanceOf(ConfigError);

@@ -112,7 +112,7 @@ describe('Servo.create', () => {
     }).catch((e: unknown) => e);
 
     expect(err).toBeInstanceOf(ConfigErrors);
-    expect(err).toMatchObject({ code: 'SERVO_CONFIG_INVALID' });
+    expect(err).toMatchObject({ code: 'SERVO_CONFIG_ERRORS' });
     const errors = (err as ConfigErrors).errors;
     expect(errors.map((e) => e.details.path).sort()).toEqual(['alpha', 'alpha.url', 'beta-2.retries']);
     for (const e of errors) {

@@ -1,6 +1,7 @@
 import type { CommandContext } from '../context.js';
 import { completedResults } from '../dispatch-result.js';
 import { ExitError } from '../../errors.js';
+import { ExitCodes } from '../exit-codes.js';
 import { json, table } from '../output.js';
 
 /** `servo check`: exit 1 when a check fails. */
@@ -19,5 +20,5 @@ export default async function check(ctx: CommandContext): Promise<void> {
     );
   }
   const failed = checks.filter((c) => !c.success).length;
-  if (failed) throw new ExitError(1, `servo: ${failed} of ${checks.length} checks failed`);
+  if (failed) throw new ExitError(ExitCodes.failed, `servo: ${failed} of ${checks.length} checks failed`);
 }

@@ -2,7 +2,7 @@
  * Errors of the scripts connector, each with a stable `code`.
  * @module
  */
-import { hasCode, ServoError } from '../../errors.js';
+import { hasCode, ServoError, ServoErrorCodes } from '../../errors.js';
 import type { Preposition } from '../../events/event.js';
 
 /** Where a script ran: its command and the handler it served. */
@@ -47,7 +47,7 @@ export class ScriptError extends ServoError {
   constructor(site: ScriptSite, failure: ScriptFailure) {
     const stderr = tail(failure.stderr);
     super(
-      'SERVO_SCRIPT_FAILED',
+      ServoErrorCodes.scriptFailed,
       `${describeSite(site)} ${describeEnd(failure)}${stderr ? `; stderr:\n${stderr}` : ''}`,
       failure.spawnError ? { cause: failure.spawnError } : undefined,
     );
@@ -63,7 +63,7 @@ export class ScriptError extends ServoError {
 
 /** True for a {@link ScriptError}, from any copy of this package. */
 export function isScriptError(err: unknown): err is ScriptError {
-  return hasCode(err, 'SERVO_SCRIPT_FAILED');
+  return hasCode(err, ServoErrorCodes.scriptFailed);
 }
 
 /**
@@ -77,7 +77,7 @@ export class ScriptOutputError extends ServoError {
   readonly problems: readonly string[];
 
   constructor(site: ScriptSite, problems: readonly string[], options?: ErrorOptions) {
-    super('SERVO_SCRIPT_OUTPUT', `${describeSite(site)} printed an invalid result: ${problems.join('; ')}`, options);
+    super(ServoErrorCodes.scriptOutput, `${describeSite(site)} printed an invalid result: ${problems.join('; ')}`, options);
     this.command = site.command;
     this.event = site.event;
     this.problems = problems;
@@ -86,7 +86,7 @@ export class ScriptOutputError extends ServoError {
 
 /** True for a {@link ScriptOutputError}, from any copy of this package. */
 export function isScriptOutputError(err: unknown): err is ScriptOutputError {
-  return hasCode(err, 'SERVO_SCRIPT_OUTPUT');
+  return hasCode(err, ServoErrorCodes.scriptOutput);
 }
 
 /** `300ms`, `30s`, `1.5s`, `2m`. */
