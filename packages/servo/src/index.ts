@@ -19,7 +19,7 @@ export type * from './connector/connector.js';
 export { discoverConnectors } from './connector/discovery.js';
 export type { DiscoveredConnector, DiscoveryOptions } from './connector/discovery.js';
 export { Servo, configSchemaOf } from './assembly/servo.js';
-export type { ConnectorEntry, ConnectorInstance, ServoOptions } from './assembly/servo.js';
+export type { ConnectorEntry, ServoConnector, ServoOptions } from './assembly/servo.js';
 export { loadServo, availableConnectors } from './assembly/load.js';
 export type { LoadServoOptions } from './assembly/load.js';
 export { redact, REDACTED, looksSecret } from './assembly/redact.js';

@@ -5,7 +5,7 @@ import { discovered, discoverConnectors, type DiscoveredConnector } from '../con
 import { standardEvents } from '../events/standard.js';
 import type { Logger } from '../logging.js';
 import { loadConfig } from './config/index.js';
-import { Servo } from './servo.js';
+import { createValidatedServo, type Servo } from './servo.js';
 
 /** Connector types that ship with the core. */
 export function builtinConnectors(): Map<string, DiscoveredConnector> {
@@ -52,7 +52,7 @@ export async function loadServo(options: LoadServoOptions): Promise<Servo> {
       return def;
     },
   });
-  return Servo.fromValidated({
+  return createValidatedServo({
     name: loaded.servoName,
     configFile: file,
     ...(options.logger ? { logger: options.logger } : {}),

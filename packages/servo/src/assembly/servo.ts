@@ -1,32 +1,44 @@
 import { dirname } from 'node:path';
 import { z } from 'zod';
-import { ConfigError, ConfigErrors, ServoError, UnknownEventError } from '../errors.js';
+import { ConfigError, ConfigErrors, ServoError, ServoErrorCodes, UnknownEventError } from '../errors.js';
 import type {
   CheckSpec,
   ConfigSchemaContext,
   ConnectorContext,
   ConnectorDefinition,
   ConnectorHooks,
+  ConnectorInstance,
   ServoHandle,
 } from '../connector/connector.js';
 import { dispatch, type DispatchOptions, type DispatchResult, type Participant } from '../events/dispatch.js';
 import type { EventDefinition, ParamsInputOf, ResultOf } from '../events/event.js';
 import { HandlerRegistry } from '../events/handlers.js';
-import { standardEvents } from '../events/standard.js';
+import * as standard from '../events/standard.js';
 import { silentLogger, type Logger } from '../logging.js';
 import type { Exchange } from '../pubsub/exchange.js';
 import { createExchange } from '../pubsub/index.js';
 import { runChecks } from './checks.js';
 import { formatPath } from './config/paths.js';
 
-/** One running connector: a named instance of a connector type. */
-export interface ConnectorInstance extends Participant {
-  readonly name: string;
-  readonly type: string;
-  readonly definition: ConnectorDefinition;
-  readonly config: unknown;
+/** A connector instance inside its servo: its handlers and readiness checks besides its identity and config. */
+export interface ServoConnector extends ConnectorInstance, Participant {
   readonly handlers: HandlerRegistry;
   readonly checks: readonly CheckSpec[];
+}
+
+/** Connectors whose configuration the servo.yaml loader already validated (with file positions). */
+export interface ValidatedServoOptions extends Omit<ServoOptions, 'connectors'> {
+  connectors: readonly { name: string; definition: ConnectorDefinition; config: unknown }[];
+}
+
+let buildValidated: (options: ValidatedServoOptions) => Promise<Servo>;
+
+/**
+ * Creates a servo from configuration that was already validated, and runs the
+ * connectors' `setup()`. For the servo.yaml loader; not part of the package's API.
+ */
+export function createValidatedServo(options: ValidatedServoOptions): Promise<Servo> {
+  return buildValidated(options);
 }
 
 /** A connector to put in an assembly built in code. */
@@ -59,9 +71,9 @@ export class Servo implements ServoHandle {
   readonly exchange: Exchange;
   readonly events: ReadonlyMap<string, EventDefinition>;
   readonly configFile: string | undefined;
-  readonly #instances: ConnectorInstance[] = [];
+  readonly #instances: ServoConnector[] = [];
   readonly #hooks: { name: string; hooks: ConnectorHooks }[] = [];
-  #state: 'idle' | 'running' | 'closed' = 'idle';
+  #state: 'idle' | 'starting' | 'running' | 'closed' = 'idle';
   /** Aborted by close(): handlers waiting on I/O (e.g. a before-webhook) give up. */
   readonly #stopping = new AbortController();
   #closing: Promise<void> | undefined;
@@ -106,23 +118,24 @@ export class Servo implements ServoHandle {
     return servo;
   }
 
-  /**
-   * Creates instances from configuration that was already validated (the
-   * servo.yaml loader did it with file positions).
-   * @internal
-   */
-  static async fromValidated(
-    options: Omit<ServoOptions, 'connectors'> & { connectors: { name: string; definition: ConnectorDefinition; config: unknown }[] },
-  ): Promise<Servo> {
-    const servo = new Servo({ ...options, connectors: [] }, collectEvents(options.connectors.map((c) => c.definition)));
-    for (const c of options.connectors) servo.#instances.push(makeInstance(c.name, c.definition, c.config));
-    await servo.#setupAll();
-    return servo;
+  static {
+    buildValidated = async (options) => {
+      const servo = new Servo({ ...options, connectors: [] }, collectEvents(options.connectors.map((c) => c.definition)));
+      for (const c of options.connectors) servo.#instances.push(makeInstance(c.name, c.definition, c.config));
+      await servo.#setupAll();
+      return servo;
+    };
   }
 
   /** The connector instances, in configuration order. */
-  get connectors(): readonly ConnectorInstance[] {
+  get connectors(): readonly ServoConnector[] {
     return this.#instances;
+  }
+
+  /** The instances of a connector type (matched by type name), their config typed by its definition. */
+  instancesOf<C>(definition: ConnectorDefinition<C>): readonly ConnectorInstance<C>[] {
+    // Each matched instance's config was validated by the schema of a definition of this type.
+    return this.#instances.filter((i) => i.type === definition.type) as readonly ConnectorInstance[] as readonly ConnectorInstance<C>[];
   }
 
   /** The event called `name`, or an error listing the known ones. */
@@ -146,16 +159,21 @@ export class Servo implements ServoHandle {
   }
 
   /**
-   * Starts the servo: the exchange runs, then `attach` and `startup` are
-   * dispatched. One-shot commands (`servo measure`) never start the servo, so
-   * lifecycle handlers only run for a running servo.
+   * Starts the servo: the exchange runs, the connectors' `start` hooks run in
+   * configuration order, then `attach` and `startup` are dispatched. One-shot
+   * commands (`servo measure`) never start the servo, so start hooks and
+   * lifecycle handlers only run for a running servo. When a start hook fails,
+   * no event goes out and `close()` sends no `shutdown` or `detach`.
    */
   async start(): Promise<void> {
-    if (this.#state !== 'idle') throw new ServoError('SERVO_STATE', `servo is ${this.#state}, cannot start`);
-    this.#state = 'running';
+    if (this.#state !== 'idle') throw new ServoError(ServoErrorCodes.state, `servo is ${this.#state}, cannot start`);
+    this.#state = 'starting';
     this.exchange.start();
-    await this.dispatch('attach', { servo: this.name });
-    await this.dispatch('startup', {});
+    for (const { hooks } of this.#hooks) await hooks.start?.();
+    if (this.#state !== 'starting') return; // closed while a hook ran
+    this.#state = 'running';
+    await this.dispatch(standard.attach, { servo: this.name });
+    await this.dispatch(standard.startup, {});
   }
 
   /**
@@ -172,13 +190,8 @@ export class Servo implements ServoHandle {
     const wasRunning = this.#state === 'running';
     this.#state = 'closed';
     if (wasRunning) {
-      for (const [event, params] of [['shutdown', {}], ['detach', { servo: this.name }]] as const) {
-        try {
-          await this.dispatch(event, params);
-        } catch (err) {
-          this.logger.error({ event, err: (err as Error).message }, `${event} handler failed`);
-        }
-      }
+      await this.#dispatchLogged(standard.shutdown, {});
+      await this.#dispatchLogged(standard.detach, { servo: this.name });
     }
     // Handlers still waiting (e.g. on a before-webhook) give up; shutdown has run.
     this.#stopping.abort();
@@ -186,6 +199,15 @@ export class Servo implements ServoHandle {
     // (e.g. webhook answers republished on a response channel) can publish.
     await this.#closeHooks();
     await this.exchange.stop();
+  }
+
+  /** A stopping event: its failures are logged, closing goes on. */
+  async #dispatchLogged<E extends EventDefinition>(event: E, params: ParamsInputOf<E>): Promise<void> {
+    try {
+      await this.dispatch(event, params);
+    } catch (err) {
+      this.logger.error({ event: event.name, err: (err as Error).message }, `${event.name} handler failed`);
+    }
   }
 
   async #closeHooks(): Promise<void> {
@@ -212,7 +234,7 @@ export class Servo implements ServoHandle {
     }
   }
 
-  #contextFor(instance: ConnectorInstance): ConnectorContext<any> {
+  #contextFor(instance: ServoConnector): ConnectorContext<unknown> {
     const h = instance.handlers;
     const checks = instance.checks as CheckSpec[];
     return {
@@ -225,14 +247,14 @@ export class Servo implements ServoHandle {
       on: (e, fn) => h.on(e, fn),
       after: (e, fn) => h.after(e, fn),
       check: (spec) => {
-        if (checks.length === 0) h.on('check', (params: any, ctx) => runChecks(checks, params, ctx.signal));
+        if (checks.length === 0) h.on(standard.check, (params, ctx) => runChecks(checks, params, ctx.signal));
         checks.push(spec);
       },
     };
   }
 }
 
-function makeInstance(name: string, definition: ConnectorDefinition, config: unknown): ConnectorInstance {
+function makeInstance(name: string, definition: ConnectorDefinition, config: unknown): ServoConnector {
   return { name, type: definition.type, definition, config, handlers: new HandlerRegistry(), checks: [] };
 }
 
@@ -243,7 +265,7 @@ export function configSchemaOf(definition: ConnectorDefinition, context: ConfigS
 
 /** Standard events plus those declared by the definitions; a clash is an error. */
 export function collectEvents(definitions: readonly ConnectorDefinition[]): Map<string, EventDefinition> {
-  const events = new Map<string, EventDefinition>(standardEvents.map((e) => [e.name, e]));
+  const events = new Map<string, EventDefinition>(standard.standardEvents.map((e) => [e.name, e]));
   for (const d of new Set(definitions)) {
     for (const e of d.events ?? []) {
       const existing = events.get(e.name);

@@ -1,9 +1,8 @@
 import type { Command } from 'commander';
 import type { z } from 'zod';
 import type { DispatchOptions, DispatchResult } from '../events/dispatch.js';
-import type { EventDefinition, ParamsInputOf, ResultOf } from '../events/event.js';
+import type { EventDefinition, ParamsInputOf, ParamsOf, ResultOf } from '../events/event.js';
 import type { AfterHandler, BeforeHandler, OnHandler } from '../events/handlers.js';
-import type { ParamsOf } from '../events/event.js';
 import type { Logger } from '../logging.js';
 import type { Exchange } from '../pubsub/exchange.js';
 
@@ -33,7 +32,18 @@ export interface CheckSpec {
   run(signal: AbortSignal): Promise<string | void> | string | void;
 }
 
-/** The running assembly, as a connector sees it. */
+/** A connector instance of the assembly: a named instance of a connector type with its validated config. */
+export interface ConnectorInstance<C = unknown> {
+  /** The instance's name (its key in `servo.yaml`). */
+  readonly name: string;
+  /** The connector type (the definition's `type`). */
+  readonly type: string;
+  readonly definition: ConnectorDefinition<C>;
+  /** Validated configuration, defaults applied. */
+  readonly config: C;
+}
+
+/** The running assembly, as a connector (and a connector's CLI) sees it. */
 export interface ServoHandle {
   /** Name of the servo (from `servo.yaml`'s `name`, else the config file's folder). */
   readonly name: string;
@@ -44,7 +54,17 @@ export interface ServoHandle {
   /** The pub/sub exchange of this servo. */
   readonly exchange: Exchange;
   readonly logger: Logger;
-  /** Dispatches an event to all connectors of the assembly. */
+  /** The connector instances, in configuration order. */
+  readonly connectors: readonly ConnectorInstance[];
+  /**
+   * The instances of a connector type, with their config typed by its
+   * definition. Instances match by type name, so a definition imported from
+   * another copy of the connector's package finds them too.
+   * @example
+   * for (const { name, config } of servo.instancesOf(webhooksConnector)) console.log(name, config.webhooks.length);
+   */
+  instancesOf<C>(definition: ConnectorDefinition<C>): readonly ConnectorInstance<C>[];
+  /** Dispatches an event to all connectors of the assembly; pass the event's definition for typed params and results. */
   dispatch<E extends EventDefinition>(
     event: E | string,
     params: ParamsInputOf<E>,
@@ -80,6 +100,13 @@ export interface ConnectorContext<C> {
 
 /** Lifecycle hooks a connector may return from `setup()`. */
 export interface ConnectorHooks {
+  /**
+   * Called when the servo starts running (`servo run`), in configuration
+   * order, before the `attach` and `startup` events go out: resume work kept
+   * from earlier runs here. One-shot commands (`servo measure`) never start
+   * the servo. A failure stops the start.
+   */
+  start?(): Promise<void> | void;
   /** Called when the servo stops or a CLI command ends: finish or persist work, release resources. */
   close?(): Promise<void> | void;
 }
@@ -87,7 +114,7 @@ export interface ConnectorHooks {
 /** What a connector adds under `servo <name> ...`. */
 export interface CliContext {
   /** Loads the assembly (servo.yaml) on demand; commands that need no config never pay for it. */
-  loadServo(): Promise<import('../assembly/servo.js').Servo>;
+  loadServo(): Promise<ServoHandle>;
   /** Path of servo.yaml (`--config`, `SERVO_CONFIG_FILE` or `./servo.yaml`); it may not exist. */
   readonly configFile: string;
   /** The environment the command runs with (tests pass their own). */
