@@ -5,6 +5,7 @@ import { REDACTED, compileSelector, isValidChannelName, model } from 'servo-core
 import { displayUrl } from './url.js';
 import { RESERVED_HEADERS } from './headers.js';
 import { assertValidSecret } from './signing.js';
+import { DELIVERY_DEFAULTS } from './defaults.js';
 
 /**
  * Configuration of the webhooks connector.
@@ -94,20 +95,22 @@ export interface WebhooksConfig {
   readonly settings: DeliverySettings;
 }
 
-/** Defaults, documented in the README and written by `servo generate --defaults webhooks`. */
+const D = DELIVERY_DEFAULTS;
+
+/** Defaults in their servo.yaml form, documented in the README and written by `servo generate --defaults webhooks`. */
 export const DEFAULTS = {
-  backoff: { max_tries: 3, max_time: '5m' },
-  timeout: '10s',
-  failure_policy: 'ignore',
-  deadline: '30s',
-  store: 'memory',
-  max_queue: 10_000,
-  drain_timeout: '10s',
-  concurrency: 8,
-  breaker: { failures: 5, cooldown: '30s' },
-  retry_floor: '5s',
-  http2: false,
-  body_cap: 65_536,
+  backoff: { max_tries: D.maxTries, max_time: model.formatDuration(D.maxTimeMs) },
+  timeout: model.formatDuration(D.timeoutMs),
+  failure_policy: D.failurePolicy,
+  deadline: model.formatDuration(D.deadlineMs),
+  store: D.store,
+  max_queue: D.maxQueue,
+  drain_timeout: model.formatDuration(D.drainTimeoutMs),
+  concurrency: D.concurrency,
+  breaker: { failures: D.breakerFailures, cooldown: model.formatDuration(D.breakerCooldownMs) },
+  retry_floor: model.formatDuration(D.retryFloorMs),
+  http2: D.http2,
+  body_cap: D.bodyCap,
 } as const;
 
 // What the HTTP client accepts: otherwise every request of the webhook would fail at send time.
@@ -293,7 +296,7 @@ function normalise(raw: any, zctx: z.RefinementCtx, isList: boolean, configDir: 
       retry:
         w.backoff === false
           ? false
-          : { maxTries: w.backoff?.max_tries ?? DEFAULTS.backoff.max_tries, maxTimeMs: w.backoff?.max_time ?? model.parseDuration(DEFAULTS.backoff.max_time) },
+          : { maxTries: w.backoff?.max_tries ?? D.maxTries, maxTimeMs: w.backoff?.max_time ?? D.maxTimeMs },
       timeoutMs: w.timeout,
       failurePolicy: w.failure_policy,
       deadlineMs: w.deadline,

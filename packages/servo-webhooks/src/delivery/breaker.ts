@@ -9,6 +9,8 @@
  * @module
  */
 
+import { DELIVERY_DEFAULTS } from '../defaults.js';
+
 /** Breaker settings. */
 export interface BreakerOptions {
   /** Consecutive failures that open the circuit; default 5. */
@@ -18,7 +20,7 @@ export interface BreakerOptions {
 }
 
 /** Default breaker settings. */
-export const DEFAULT_BREAKER: BreakerOptions = { failures: 5, cooldownMs: 30_000 };
+export const DEFAULT_BREAKER: BreakerOptions = Object.freeze({ failures: DELIVERY_DEFAULTS.breakerFailures, cooldownMs: DELIVERY_DEFAULTS.breakerCooldownMs });
 
 const CLOSED = -Infinity;
 

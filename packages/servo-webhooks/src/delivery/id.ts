@@ -1,4 +1,9 @@
+/**
+ * Delivery ids (`msg_` + a ULID: sortable by creation time) and new deliveries.
+ * @module
+ */
 import { randomFillSync } from 'node:crypto';
+import type { Delivery, DeliveryInput } from './types.js';
 
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ'; // Crockford base32, as ULID
 const CODES = Uint8Array.from(ALPHABET, (c) => c.charCodeAt(0));
@@ -53,4 +58,18 @@ export function newMessageId(nowMs: number): string {
     acc &= (1 << bits) - 1;
   }
   return out.toString('latin1', 0, 30);
+}
+
+/** A new pending delivery of `input`, created at `now` (its id is the caller's or a new one). */
+export function newDelivery(input: DeliveryInput, now: number): Delivery {
+  return {
+    id: input.id ?? newMessageId(now),
+    webhook: input.webhook,
+    event: input.event,
+    body: input.body,
+    contentType: input.contentType,
+    createdAt: now,
+    attempts: 0,
+    nextAttemptAt: now,
+  };
 }

@@ -10,7 +10,7 @@
 export { DeliveryEngine, type DeliveryEngineOptions } from './engine.js';
 export { MemoryStore, type MemoryStoreOptions } from './memory-store.js';
 export { SqliteStore, type SqliteStoreOptions } from './sqlite-store.js';
-export { createStore } from './store.js';
+export { openStore, type OpenStoreOptions, type StoreSpec } from './store.js';
 export { newMessageId } from './id.js';
 export { DEFAULT_BACKOFF, classifyStatus, parseRetryAfter, backoffDelay, nextRetryDelay, type BackoffOptions } from './retry.js';
 export { CircuitBreaker, DEFAULT_BREAKER, type BreakerOptions, type CircuitState } from './breaker.js';
@@ -24,6 +24,7 @@ export type {
   DeliveryInput,
   DeliveryLogger,
   DeliveryStore,
+  PersistentStore,
   DrainSummary,
   EndpointStats,
   RetryPolicy,

@@ -1,4 +1,4 @@
-import type { DeadDelivery, Delivery, DeliveryStore, StoreCounts, StoredDelivery } from './types.js';
+import type { DeadDelivery, Delivery, DeliveryStore, StoreCounts } from './types.js';
 
 /** Options of {@link MemoryStore}. */
 export interface MemoryStoreOptions {
@@ -7,14 +7,13 @@ export interface MemoryStoreOptions {
 }
 
 /**
- * The default store: pending deliveries and a bounded dead-letter list in
- * process memory. Not persistent: pending deliveries are lost when the
- * process exits, and the engine drops the oldest past its `maxQueue`.
+ * The default store: a bounded dead-letter list and the disabled-endpoint
+ * records, in process memory. Pending deliveries stay in the engine's
+ * backlogs, are lost when the process exits, and past `maxQueue` the oldest
+ * are dropped.
  */
 export class MemoryStore implements DeliveryStore {
   readonly persistent = false;
-  private seq = 0;
-  private readonly rows = new Map<string, StoredDelivery>();
   private readonly deadRows: DeadDelivery[] = [];
   private readonly maxDead: number;
   private readonly disabledRows = new Map<string, { reason: string; since: number }>();
@@ -24,42 +23,9 @@ export class MemoryStore implements DeliveryStore {
   }
 
   /** @inheritdoc */
-  add(delivery: Delivery): number {
-    const seq = ++this.seq;
-    this.rows.set(delivery.id, { seq, delivery });
-    return seq;
-  }
-
-  /** @inheritdoc */
-  reschedule(id: string, attempts: number, nextAttemptAt: number): void {
-    const row = this.rows.get(id);
-    if (row) {
-      row.delivery.attempts = attempts;
-      row.delivery.nextAttemptAt = nextAttemptAt;
-    }
-  }
-
-  /** @inheritdoc */
-  remove(id: string): void {
-    this.rows.delete(id);
-  }
-
-  /** @inheritdoc */
   deadLetter(delivery: Delivery, error: string, failedAt: number): void {
-    this.rows.delete(delivery.id);
     this.deadRows.push({ ...delivery, error, failedAt });
     if (this.deadRows.length > this.maxDead) this.deadRows.splice(0, this.deadRows.length - this.maxDead);
-  }
-
-  /** @inheritdoc */
-  pending(query: { webhook: string; after?: number; limit: number }): StoredDelivery[] {
-    const out: StoredDelivery[] = [];
-    const after = query.after ?? 0;
-    for (const row of this.rows.values()) {
-      if (out.length >= query.limit) break;
-      if (row.seq > after && row.delivery.webhook === query.webhook) out.push(row);
-    }
-    return out;
   }
 
   /** @inheritdoc */
@@ -73,22 +39,18 @@ export class MemoryStore implements DeliveryStore {
     return out;
   }
 
-  /** @inheritdoc */
+  /** Dead-letter counts per endpoint (pending is always 0: the backlogs hold those). */
   counts(): Record<string, StoreCounts> {
     const out: Record<string, StoreCounts> = {};
-    const get = (w: string): StoreCounts => (out[w] ??= { pending: 0, dead: 0 });
-    for (const row of this.rows.values()) get(row.delivery.webhook).pending++;
-    for (const row of this.deadRows) get(row.webhook).dead++;
+    for (const row of this.deadRows) (out[row.webhook] ??= { pending: 0, dead: 0 }).dead++;
     return out;
   }
 
   /** Nothing to commit. */
   flush(): void {}
 
-  /** Forgets everything. */
-  close(): void {
-    this.rows.clear();
-  }
+  /** Nothing to release. */
+  close(): void {}
 
   /** @inheritdoc */
   setDisabled(webhook: string, reason: string | null, at: number): void {

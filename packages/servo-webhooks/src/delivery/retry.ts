@@ -11,6 +11,7 @@
  * @module
  */
 
+import { DELIVERY_DEFAULTS } from '../defaults.js';
 import type { AttemptOutcome, RetryPolicy } from './types.js';
 
 /** Parameters of the exponential backoff (full jitter). */
@@ -22,7 +23,7 @@ export interface BackoffOptions {
 }
 
 /** Default backoff: waits drawn from [0, 1 s), [0, 2 s), [0, 4 s)... capped at 5 min. */
-export const DEFAULT_BACKOFF: BackoffOptions = { initialMs: 1000, maxMs: 300_000 };
+export const DEFAULT_BACKOFF: BackoffOptions = Object.freeze({ initialMs: DELIVERY_DEFAULTS.backoffInitialMs, maxMs: DELIVERY_DEFAULTS.backoffMaxMs });
 
 /**
  * What an HTTP status means for a delivery: 2xx delivered; 408, 429 and 5xx

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import { WebhookStoreError } from '../errors.js';
-import type { DeadDelivery, Delivery, DeliveryStore, StoreCounts, StoredDelivery } from './types.js';
+import type { DeadDelivery, Delivery, PersistentStore, StoreCounts, StoredDelivery } from './types.js';
 
 /** Options of {@link SqliteStore}. */
 export interface SqliteStoreOptions {
@@ -100,8 +100,8 @@ function toDelivery(r: Row): Delivery {
  * them in a crash only means a delivery is sent again after the restart,
  * which receivers handle by de-duplicating on the delivery id.
  */
-export class SqliteStore implements DeliveryStore {
-  readonly persistent = true;
+export class SqliteStore implements PersistentStore {
+  readonly persistent = true as const;
   private readonly db: BetterSqlite3.Database;
   private readonly stmt: {
     add: BetterSqlite3.Statement;

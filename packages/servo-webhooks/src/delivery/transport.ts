@@ -7,6 +7,7 @@
 
 import { readFileSync } from 'node:fs';
 import type { Agent } from 'undici';
+import { DELIVERY_DEFAULTS } from '../defaults.js';
 import { WebhookAbortedError, WebhookNetworkError, WebhookTimeoutError, isWebhookError } from '../errors.js';
 import type { WebhookResponse } from './types.js';
 
@@ -23,7 +24,7 @@ export interface TransportOptions {
 }
 
 /** Default response body cap: 64 KiB. */
-export const DEFAULT_BODY_CAP = 64 * 1024;
+export const DEFAULT_BODY_CAP = DELIVERY_DEFAULTS.bodyCap;
 
 /** A receiver URL split once into what undici needs. */
 export interface Target {

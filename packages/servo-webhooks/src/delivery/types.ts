@@ -115,24 +115,15 @@ export interface StoreCounts {
 }
 
 /**
- * Where deliveries live until delivered (strategy; see `MemoryStore`,
- * `SqliteStore`). The engine keeps a bounded window of pending deliveries in
- * memory; a persistent store holds the rest, which the engine pages in by
- * `seq`.
+ * What every store keeps (strategy; see `MemoryStore`, `SqliteStore`): the
+ * dead-letter list, the record of disabled endpoints, and counts. Pending
+ * deliveries of a memory store live in the engine's backlogs only.
  */
 export interface DeliveryStore {
-  /** True when pending deliveries survive a restart (nothing is ever dropped then). */
+  /** True for a {@link PersistentStore}: pending deliveries survive a restart. */
   readonly persistent: boolean;
-  /** Stores a new pending delivery, committed when this returns; returns its sequence number (increasing, never reused). */
-  add(delivery: Delivery): number;
-  /** Records a failed attempt and when to try again. */
-  reschedule(id: string, attempts: number, nextAttemptAt: number): void;
-  /** Forgets a pending delivery (delivered, or dropped). */
-  remove(id: string): void;
-  /** Moves a pending delivery to the dead-letter list with its last error. */
+  /** Moves a delivery to the dead-letter list with its last error. */
   deadLetter(delivery: Delivery, error: string, failedAt: number): void;
-  /** Pending deliveries of one endpoint with `seq > after`, oldest first. */
-  pending(query: { webhook: string; after?: number; limit: number }): StoredDelivery[];
   /** Dead-letter entries, newest first. */
   dead(query?: { webhook?: string; limit?: number }): DeadDelivery[];
   /** Counts per endpoint name. */
@@ -149,6 +140,23 @@ export interface DeliveryStore {
   flush(): void;
   /** Flushes and releases the store. */
   close(): void;
+}
+
+/**
+ * A store that also keeps pending deliveries, across restarts: nothing is
+ * ever dropped. The engine holds a bounded window of them in memory and pages
+ * the rest in by `seq`.
+ */
+export interface PersistentStore extends DeliveryStore {
+  readonly persistent: true;
+  /** Stores a new pending delivery, committed when this returns; returns its sequence number (increasing, never reused). */
+  add(delivery: Delivery): number;
+  /** Records a failed attempt and when to try again. */
+  reschedule(id: string, attempts: number, nextAttemptAt: number): void;
+  /** Forgets a pending delivery (delivered). */
+  remove(id: string): void;
+  /** Pending deliveries of one endpoint with `seq > after`, oldest first. */
+  pending(query: { webhook: string; after?: number; limit: number }): StoredDelivery[];
 }
 
 /** Structural logger (the pino call shape), compatible with servo-core's `Logger`. */

@@ -18,7 +18,8 @@ let out: string;
 /** Strips types from the engine's sources into a folder under the package (so `undici` resolves). */
 async function compile(): Promise<void> {
   out = mkdtempSync(join(here, '.tmp-exit-'));
-  const files = ['errors.ts', 'signing.ts', 'headers.ts', ...readdirSync(join(src, 'delivery')).filter((f) => f.endsWith('.ts')).map((f) => `delivery/${f}`)];
+  const delivery = readdirSync(join(src, 'delivery'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'));
+  const files = ['errors.ts', 'signing.ts', 'headers.ts', 'defaults.ts', ...delivery.map((f) => `delivery/${f}`)];
   for (const f of files) {
     const code = (await transformWithOxc(readFileSync(join(src, f), 'utf8'), f, {})).code;
     const target = join(out, f.replace(/\.ts$/, '.js'));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Spool } from '../../src/delivery/spool.js';
+import { Spool } from '../../src/delivery/backlog/spool.js';
 import type { Delivery } from '../../src/delivery/types.js';
 
 function delivery(i: number, over: Partial<Delivery> = {}): Delivery {

@@ -1,11 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DeliveryEngine, type DeliveryEngineOptions } from '../../src/delivery/engine.js';
 import { SqliteStore } from '../../src/delivery/sqlite-store.js';
-import { createStore } from '../../src/delivery/store.js';
+import { openStore } from '../../src/delivery/store.js';
 import { MemoryStore } from '../../src/delivery/memory-store.js';
 import type { Delivery } from '../../src/delivery/types.js';
 import { bytes, captureLogger, endpoint, receiver, reply, sleep, waitFor, type Receiver } from './helpers.js';
@@ -45,12 +45,9 @@ const delivery = (id: string, webhook = 'w', body = `body-${id}`): Delivery => (
   nextAttemptAt: 1000,
 });
 
-describe.each([
-  ['memory', () => new MemoryStore()],
-  ['sqlite', () => new SqliteStore(join(dir, 'contract.db'))],
-])('%s store contract', (_name, make) => {
+describe('persistent store contract (SqliteStore)', () => {
   it('adds, pages by seq, reschedules, removes, dead-letters, counts', () => {
-    const s = make();
+    const s = new SqliteStore(join(dir, 'contract.db'));
     open.push(s);
     const seqs = ['a', 'b', 'c', 'd'].map((id) => s.add(delivery(id)));
     s.add(delivery('z', 'other'));
@@ -81,6 +78,22 @@ describe.each([
   });
 });
 
+describe('MemoryStore', () => {
+  it('keeps dead letters (bounded, newest first) and disabled records; counts dead only', () => {
+    const s = new MemoryStore({ maxDead: 2 });
+    s.deadLetter(delivery('a'), 'E: 1', 1);
+    s.deadLetter(delivery('b', 'other'), 'E: 2', 2);
+    s.deadLetter(delivery('c'), 'E: 3', 3);
+    expect(s.dead().map((d) => d.id)).toEqual(['c', 'b']);
+    expect(s.dead({ webhook: 'w' }).map((d) => [d.id, d.error, d.failedAt])).toEqual([['c', 'E: 3', 3]]);
+    expect(s.counts()).toEqual({ w: { pending: 0, dead: 1 }, other: { pending: 0, dead: 1 } });
+    s.setDisabled('w', '410 Gone', 5);
+    expect(s.disabled()).toEqual({ w: { reason: '410 Gone', since: 5 } });
+    s.setDisabled('w', null, 6);
+    expect(s.disabled()).toEqual({});
+  });
+});
+
 describe('SqliteStore', () => {
   it('commits an add before it returns (visible to another connection at once)', () => {
     const path = join(dir, 'a.db');
@@ -96,14 +109,18 @@ describe('SqliteStore', () => {
     }
   });
 
-  it('createStore parses memory and sqlite:PATH', () => {
-    expect(createStore(undefined).persistent).toBe(false);
-    expect(createStore('memory').persistent).toBe(false);
-    const s = createStore('sqlite:sub/w.db', { cwd: dir });
+  it('openStore opens memory and sqlite stores; `existing` never creates a file', async () => {
+    expect((await openStore({ kind: 'memory' }))?.persistent).toBe(false);
+    const file = join(dir, 'sub', 'w.db');
+    expect(await openStore({ kind: 'sqlite', file }, { existing: true })).toBeUndefined();
+    expect(existsSync(file)).toBe(false);
+    const s = (await openStore({ kind: 'sqlite', file }))!;
     open.push(s);
     expect(s.persistent).toBe(true);
-    expect((s as SqliteStore).path).toBe(join(dir, 'sub', 'w.db'));
-    expect(() => createStore('redis://x')).toThrow(/unknown webhook store/);
+    expect((s as SqliteStore).path).toBe(file);
+    const again = (await openStore({ kind: 'sqlite', file }, { existing: true }))!;
+    open.push(again);
+    expect(again.persistent).toBe(true);
   });
 });
 

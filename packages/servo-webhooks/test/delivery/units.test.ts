@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CircuitBreaker } from '../../src/delivery/breaker.js';
 import { newMessageId } from '../../src/delivery/id.js';
-import { EndpointQueue } from '../../src/delivery/queue.js';
+import { EndpointQueue } from '../../src/delivery/backlog/queue.js';
 import { backoffDelay, classifyStatus, nextRetryDelay, parseRetryAfter, DEFAULT_BACKOFF, type RetryInput } from '../../src/delivery/retry.js';
 import type { Delivery } from '../../src/delivery/types.js';
 import { CircuitOpenError, WebhookTimeoutError, isCircuitOpenError, isWebhookError, isWebhookTimeoutError } from '../../src/errors.js';

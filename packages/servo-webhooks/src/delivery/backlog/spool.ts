@@ -15,7 +15,7 @@
  * u32 body length, then the id, event and content type (UTF-8) and the body.
  * @module
  */
-import type { Delivery } from './types.js';
+import type { Delivery } from '../types.js';
 
 /** Bytes of one chunk; a record larger than this gets a chunk of its own size. */
 const CHUNK_BYTES = 256 * 1024;

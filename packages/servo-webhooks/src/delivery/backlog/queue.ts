@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { Delivery } from './types.js';
+import type { Delivery } from '../types.js';
 
 /** FIFO with amortised O(1) `shift`. */
 class Fifo<T> {

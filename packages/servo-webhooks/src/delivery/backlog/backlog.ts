@@ -1,0 +1,67 @@
+/**
+ * An endpoint's backlog: every delivery pending for it. Two implementations
+ * behind one interface, chosen once by {@link createBacklog}: the engine never
+ * asks which store it has.
+ * @module
+ */
+import type { Delivery, DeliveryLogger, DeliveryStore, PersistentStore, StoreCounts } from '../types.js';
+import { MemoryBacklog } from './memory.js';
+import type { EndpointQueue } from './queue.js';
+import { StoredBacklog } from './stored.js';
+
+/**
+ * The deliveries pending for one endpoint. Those held in memory sit in its
+ * {@link EndpointQueue} (ready, waiting for a retry time, or in flight); the
+ * rest wait outside it (packed in a spool, or in the store) and are moved in
+ * by `refill` as the queue empties.
+ */
+export interface Backlog {
+  /** The deliveries held in memory. */
+  readonly queue: EndpointQueue;
+  /** True while deliveries wait outside the queue. */
+  readonly waitingOutside: boolean;
+  /** A pending delivery with this id, if one is known in memory (a repeated enqueue returns it). */
+  find(id: string): Delivery | undefined;
+  /**
+   * Takes a new delivery: committed first with a persistent store. `unhealthy`:
+   * the endpoint is disabled or its circuit not closed, so it will wait.
+   */
+  add(d: Delivery, now: number, unhealthy: boolean): void;
+  /** Loads what an earlier run left pending (persistent store; nothing otherwise). */
+  resume(now: number): void;
+  /** Moves waiting deliveries into the queue when it has room. */
+  refill(now: number): void;
+  /** An in-flight delivery was delivered. */
+  delivered(d: Delivery): void;
+  /** An in-flight delivery waits until `d.nextAttemptAt` (a retry, or a 410 hold). */
+  reschedule(d: Delivery, now: number): void;
+  /** An in-flight attempt ended without a verdict (shutdown): the delivery stays as it was. */
+  release(d: Delivery, now: number): void;
+  /** An in-flight delivery is given up on: dead-lettered with `error`. */
+  dead(d: Delivery, error: string, now: number): void;
+  /** Deliveries pending, given the store's counts when they were read (`undefined` after close). */
+  pending(counts: Record<string, StoreCounts> | undefined): number;
+  /** Deliveries that end with the process if it ends now (a memory store's backlog). */
+  lost(): Iterable<Delivery>;
+}
+
+/** What a backlog needs besides its store. */
+export interface BacklogOptions {
+  /** Endpoint name. */
+  webhook: string;
+  /** Most deliveries pending per endpoint (memory) or held in memory (persistent, capped lower). */
+  maxQueue: number;
+  logger: DeliveryLogger;
+  /** A memory backlog dropped its oldest delivery to stay within `maxQueue`. */
+  onDrop(d: Delivery): void;
+}
+
+function isPersistent(store: DeliveryStore): store is PersistentStore {
+  return store.persistent;
+}
+
+/** The backlog of one endpoint for this store. */
+export function createBacklog(store: DeliveryStore, options: BacklogOptions): Backlog {
+  return isPersistent(store) ? new StoredBacklog(store, options) : new MemoryBacklog(store, options);
+}
+
