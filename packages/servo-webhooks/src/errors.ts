@@ -17,7 +17,6 @@ export const WebhookErrorCodes = {
   network: 'WEBHOOK_NETWORK',
   circuitOpen: 'WEBHOOK_CIRCUIT_OPEN',
   disabled: 'WEBHOOK_ENDPOINT_DISABLED',
-  dropped: 'WEBHOOK_DELIVERY_DROPPED',
   deadline: 'WEBHOOK_DEADLINE_EXCEEDED',
   aborted: 'WEBHOOK_ABORTED',
   unknownEndpoint: 'WEBHOOK_UNKNOWN_ENDPOINT',
@@ -134,20 +133,6 @@ export class EndpointDisabledError extends WebhookError {
   }
 }
 
-/** A delivery was dropped because the in-memory queue was full (memory store only). */
-export class DeliveryDroppedError extends WebhookError {
-  constructor(
-    /** The endpoint's name. */
-    readonly webhook: string,
-    /** Id of the dropped delivery. */
-    readonly deliveryId: string,
-    /** The queue bound that was exceeded. */
-    readonly maxQueue: number,
-  ) {
-    super(WebhookErrorCodes.dropped, `webhook "${webhook}" queue full (${maxQueue}): dropped oldest delivery ${deliveryId}`);
-  }
-}
-
 /** A `send()` ran out of its overall deadline before any attempt succeeded. */
 export class DeadlineExceededError extends WebhookError {
   constructor(
@@ -227,11 +212,6 @@ export function isWebhookHttpError(err: unknown): err is WebhookHttpError {
 /** True for a {@link CircuitOpenError}. */
 export function isCircuitOpenError(err: unknown): err is CircuitOpenError {
   return codeOf(err) === WebhookErrorCodes.circuitOpen;
-}
-
-/** True for a {@link DeliveryDroppedError}. */
-export function isDeliveryDroppedError(err: unknown): err is DeliveryDroppedError {
-  return codeOf(err) === WebhookErrorCodes.dropped;
 }
 
 /** True for a {@link WebhookNetworkError}. */

@@ -1,18 +1,19 @@
 /**
  * servo-webhooks: a servo connector that turns servo events into signed HTTP
- * webhooks. The connector itself is the default export of `./connector.js`,
- * which servo-core discovers; this entry exposes the parts for programs that
- * send or receive these webhooks.
+ * webhooks. servo-core discovers the connector through this package's
+ * `"servo"` entry; this root export holds what an application using it
+ * needs. The rest has subpaths:
+ * - `servo-webhooks/delivery`: the delivery engine, its stores and policies;
+ * - `servo-webhooks/payload`: request bodies, media types, JSON Schemas;
+ * - `servo-webhooks/signing`: both signature schemes, to sign and to verify;
+ * - `servo-webhooks/errors`: every error class with its stable code.
  * @module
  */
 export { default as webhooksConnector } from './connector.js';
-export { configSchema, encodeConfig, DEFAULTS } from './config.js';
-export { RESERVED_HEADERS } from './headers.js';
+export { configSchema, DEFAULTS } from './config.js';
 export type { DeliverySettings, EventSubscription, WebhookConfig, WebhooksConfig } from './config.js';
-export { WebhooksEmitter, emitterFor } from './emitter.js';
-export { decide, cancelReason, type GateDecision } from './gate.js';
-export * from './payload/index.js';
-export * from './signing.js';
-export * from './delivery/index.js';
-export * from './errors.js';
-export { VERSION, USER_AGENT } from './version.js';
+export { CANCEL_CONTENT_TYPES, EVENT_CONTENT_TYPE, isCancelContentType } from './payload/content-type.js';
+export { signRequest, verifyServoSignature, verifyStandardSignature, type SignedHeaders, type VerifyStandardOptions } from './signing.js';
+export { WebhookError, WebhookErrorCodes, isWebhookError, type WebhookErrorCode } from './errors.js';
+export type { Attempt, AttemptOutcome, Delivery, DrainSummary, EndpointStats } from './delivery/types.js';
+export { USER_AGENT, VERSION } from './version.js';
