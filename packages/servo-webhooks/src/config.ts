@@ -10,11 +10,11 @@ import { DELIVERY_DEFAULTS } from './defaults.js';
 /**
  * Configuration of the webhooks connector.
  *
- * The section is either the seed's plain list of webhooks, or a mapping that
+ * The section is either a plain list of webhooks, or a mapping that
  * adds connector-level delivery settings beside the list:
  *
  * ```yaml
- * webhooks:                     # plain list, as in the original
+ * webhooks:                     # plain list
  *   - url: https://example.com/hook
  *     secret: ${HOOK_SECRET}
  *     events: after:measure

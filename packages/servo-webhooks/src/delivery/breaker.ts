@@ -34,11 +34,7 @@ export type CircuitState = 'closed' | 'open' | 'half-open';
  */
 export class CircuitBreaker {
   private consecutive = 0;
-  /**
-   * When the circuit opened (epoch ms), or `CLOSED`. Never a small integer: the
-   * field holds a double from the start, so the first opening does not change
-   * the object's hidden class and de-optimise every endpoint's hot path.
-   */
+  /** When the circuit opened (epoch ms), or `CLOSED`; a double from the start (bench/README.md, "V8 notes"). */
   private openedAt = CLOSED;
   private probing = false;
 

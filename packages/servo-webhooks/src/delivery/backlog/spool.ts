@@ -1,14 +1,11 @@
 /**
  * The waiting line behind an endpoint's in-memory queue (memory store only).
  *
- * Why it exists: a delivery held as JavaScript objects (the delivery, its id
- * string, its body's `Uint8Array` and `ArrayBuffer`) survives every young-
- * generation collection until it is sent. Behind a dead endpoint that is every
- * delivery, so each scavenge of the whole process copies and promotes them, and
- * the pauses of the *healthy* endpoints' deliveries grow (bench/isolation.mjs
- * measured the healthy p99 at 1.2-1.6x). Packed into large byte chunks instead,
- * a waiting delivery is bytes the collector never walks: the objects that
- * carried it die young, which costs a scavenge nothing.
+ * Why it exists: a delivery held as objects survives every young-generation
+ * collection until it is sent, so a dead endpoint's backlog made every
+ * collection of the process slower, and with it the healthy endpoints'
+ * deliveries. Packed into large byte chunks, a waiting delivery is bytes the
+ * collector never walks (measurements: bench/README.md, "V8 notes").
  *
  * Record layout, in order: u32 record length, f64 createdAt, f64 nextAttemptAt,
  * u32 attempts, u16 id length, u16 event length, u16 content-type length,
@@ -22,10 +19,7 @@ const CHUNK_BYTES = 256 * 1024;
 const HEADER_BYTES = 4 + 8 + 8 + 4 + 2 + 2 + 2 + 4;
 const MAX_STRING_BYTES = 0xffff;
 
-/**
- * FNV-1a over the UTF-16 code units, cut to 30 bits: a small integer (a V8
- * "Smi", stored inline), so the id index allocates nothing per entry.
- */
+/** FNV-1a over the UTF-16 code units, cut to 30 bits: small integers, so the id index allocates nothing per entry. */
 function idHash(id: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < id.length; i++) {
