@@ -7,7 +7,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SCRIPTS_SECTION, makeAssembly, type Assembly } from '../helpers/assembly.js';
 import { assertBuilt, runServo } from '../helpers/cli.js';
 import { jsonSchemaProblems } from '../helpers/json-schema.js';
-import { sleep, startReceiver, type Receiver } from '../helpers/receiver.js';
+import { sleep, startReceiver, type Receiver } from '../../../../test-support/index.js';
 import { signedWith } from '../helpers/verify.js';
 
 const SECRET = 'cli-events-secret';

@@ -9,7 +9,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeAssembly } from '../helpers/assembly.js';
 import { assertBuilt, runServo, type CliRun } from '../helpers/cli.js';
-import { deadUrl, startReceiver, type Receiver, type RecordedRequest } from '../helpers/receiver.js';
+import { deadUrl, startReceiver, type Receiver, type RecordedRequest } from '../../../../test-support/index.js';
 import { makeLoadProject, PUBLISH_ENV, type LoadProject } from '../durability/project.js';
 import { readStore, startServoRun, until } from '../durability/processes.js';
 

@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { makeAssembly, type Assembly } from '../helpers/assembly.js';
 import { assertBuilt, runServo } from '../helpers/cli.js';
 import { jsonSchemaProblems } from '../helpers/json-schema.js';
-import { deadUrl, startReceiver, type Receiver } from '../helpers/receiver.js';
+import { deadUrl, startReceiver, type Receiver } from '../../../../test-support/index.js';
 import { hmacSha1Hex, signedWith, verifyStandard } from '../helpers/verify.js';
 
 const SECRET = 'List-Must-Not-Show-This-77';

@@ -4,8 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Servo } from 'servo-core';
-import { recordingLogger } from '../helpers/logger.js';
-import { sleep, startReceiver, type Receiver, type Responder } from '../helpers/receiver.js';
+import { recordingLogger, sleep, startReceiver, type Receiver, type Responder } from '../../../../test-support/index.js';
 import { webhooksServo } from '../helpers/servo.js';
 import { hmacSha1Hex, verifyStandard } from '../helpers/verify.js';
 

@@ -5,8 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Servo } from 'servo-core';
-import { recordingLogger } from '../helpers/logger.js';
-import { deadUrl, sleep, startReceiver, type Answer, type Receiver } from '../helpers/receiver.js';
+import { deadUrl, recordingLogger, sleep, startReceiver, type Answer, type Receiver } from '../../../../test-support/index.js';
 import { webhooksServo } from '../helpers/servo.js';
 
 const CANCEL = 'application/vnd.opsani.servo.errors.CancelEventError+json';

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadServo, type DiscoveredConnector, type Servo } from 'servo-core';
-import { deadUrl, startReceiver, type Receiver } from '../helpers/receiver.js';
+import { deadUrl, startReceiver, type Receiver } from '../../../../test-support/index.js';
 import { targetConnector, webhooks, type TargetLog } from '../helpers/servo.js';
 import { hmacSha1Hex, signedWith } from '../helpers/verify.js';
 

@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Message, type Servo } from 'servo-core';
 import { emitterFor } from '../../src/emitter.js';
-import { sleep, startReceiver, type Receiver, type Responder } from '../helpers/receiver.js';
+import { sleep, startReceiver, type Receiver, type Responder } from '../../../../test-support/index.js';
 import { webhooksServo } from '../helpers/servo.js';
 import { hmacSha1Hex, standardSignatureMatches, verifyStandard } from '../helpers/verify.js';
 

@@ -10,7 +10,7 @@ import { defineConnector, defineEvent, events, type Servo } from 'servo-core';
 import { EVENT_CONTENT_TYPE } from '../../src/payload/content-type.js';
 import { bodySchema } from '../../src/payload/schema.js';
 import { jsonSchemaProblems } from '../helpers/json-schema.js';
-import { startReceiver, type Receiver } from '../helpers/receiver.js';
+import { startReceiver, type Receiver } from '../../../../test-support/index.js';
 import { MEASUREMENT, webhooksServo } from '../helpers/servo.js';
 import { hmacSha1Hex, verifyStandard } from '../helpers/verify.js';
 

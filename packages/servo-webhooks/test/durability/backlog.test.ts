@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { makeAssembly, SCRIPTS_SECTION, type Assembly } from '../helpers/assembly.js';
 import { assertBuilt, runServo } from '../helpers/cli.js';
-import { startReceiver, type Receiver } from '../helpers/receiver.js';
+import { startReceiver, type Receiver } from '../../../../test-support/index.js';
 import { pendingCount, readStore, startServoRun, until } from './processes.js';
 
 beforeAll(() => assertBuilt());

@@ -10,7 +10,7 @@
  */
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt } from '../helpers/cli.js';
-import { startReceiver, type Receiver, type RecordedRequest } from '../helpers/receiver.js';
+import { startReceiver, type Receiver, type RecordedRequest } from '../../../../test-support/index.js';
 import { signedWith } from '../helpers/verify.js';
 import { makeLoadProject, PUBLISH_ENV, type LoadProject } from './project.js';
 import { pendingCount, readStore, startServoRun, until, type PendingRow, type ServoRun } from './processes.js';

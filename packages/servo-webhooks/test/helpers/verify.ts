@@ -6,7 +6,7 @@
  */
 import { createHmac } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
-import type { RecordedRequest } from './receiver.js';
+import type { RecordedRequest } from '../../../../test-support/index.js';
 
 /** Lowercase hex HMAC-SHA1 of `body`, keyed with the secret's UTF-8 bytes (the seed's Python example). */
 export function hmacSha1Hex(secret: string, body: Buffer): string {

@@ -4,9 +4,9 @@ import { Servo } from '../../src/assembly/servo.js';
 import { defineConnector, type CheckSpec, type ConnectorDefinition } from '../../src/connector/connector.js';
 import { ConfigError, ConfigErrors, EventParameterError, UnknownEventError } from '../../src/errors.js';
 import { defineEvent } from '../../src/events/event.js';
-import type { Logger } from '../../src/logging.js';
 import { Check } from '../../src/model/check.js';
 import type { Exchange } from '../../src/pubsub/exchange.js';
+import { recordingLogger } from '../../../../test-support/index.js';
 
 const metadata = { version: '1.0.0', description: 'test connector', maturity: 'experimental' } as const;
 
@@ -31,22 +31,6 @@ function recorder(type: string, log: string[], extra: Partial<ConnectorDefinitio
     },
     ...extra,
   });
-}
-
-/** A logger that records error lines. */
-function recordingLogger(): Logger & { errors: { obj: object; msg: string | undefined }[] } {
-  const errors: { obj: object; msg: string | undefined }[] = [];
-  const logger = {
-    errors,
-    debug() {},
-    info() {},
-    warn() {},
-    error(obj: object, msg?: string) {
-      errors.push({ obj, msg });
-    },
-    child: () => logger,
-  };
-  return logger;
 }
 
 describe('Servo.create', () => {

@@ -1,7 +1,7 @@
 /** `servo version | validate | generate | schema | show events|connectors` and usage errors, as a subprocess. */
 import { appendFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import Ajv2020 from 'ajv/dist/2020.js';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { WORKSPACE } from '../connector/project.js';

@@ -1,73 +1,26 @@
 /**
- * Runs the built `servo` executable (packages/servo/dist/cli/main.js) as a
- * subprocess. Build it first: `npx tsc -b packages/servo` (`npm test` does).
+ * CLI test helpers: the shared runners of test-support (in-process `runCli`,
+ * subprocess `servo`/`startServo` of the built executable: `npm test` builds
+ * first) and the folders of a CLI test.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach } from 'vitest';
-import { WORKSPACE } from '../connector/project.js';
-
+import { type CliRun, type ProcessOptions, runServo, SERVO_BIN } from '../../../../test-support/index.js';
 import { tempDir } from '../connector/project.js';
+
+export { type CliRun, cliEnv, finished, runCli, startServo } from '../../../../test-support/index.js';
 export { tempDir, writeFiles } from '../connector/project.js';
 
 /** The built CLI entry point. */
-export const MAIN = join(WORKSPACE, 'packages', 'servo', 'dist', 'cli', 'main.js');
+export const MAIN = SERVO_BIN;
 
-/** How a CLI run ended. */
-export interface CliRun {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
+/** Options of {@link servo}: `cwd` is required, to prove paths resolve against servo.yaml rather than the working folder. */
+export type CliOptions = ProcessOptions & { cwd: string };
 
-/** Options of {@link servo}. */
-export interface CliOptions {
-  /** Working folder; pick one unrelated to the project to prove paths resolve against servo.yaml. */
-  cwd: string;
-  /** Added to the environment (which is stripped of SERVO_* variables). */
-  env?: Record<string, string>;
-  /** Kill the process after this long (generous: a loaded machine is slow). */
-  timeoutMs?: number;
-}
-
-/** The environment of a CLI run: ours, minus anything that would change servo's behaviour. */
-export function cliEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('SERVO_') && k !== 'NODE_OPTIONS') env[k] = v;
-  return { ...env, ...extra };
-}
-
-/** Starts `node main.js ...args` without waiting for it. */
-export function startServo(args: readonly string[], options: CliOptions): ChildProcess {
-  if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: build it with \`npx tsc -b packages/servo\``);
-  return spawn(process.execPath, [MAIN, ...args], { cwd: options.cwd, env: cliEnv(options.env), stdio: ['ignore', 'pipe', 'pipe'] });
-}
-
-/** Runs `node main.js ...args` to completion. */
+/** Runs the built `node main.js ...args` as a subprocess to completion (killed after 20 s unless `timeoutMs` says otherwise). */
 export function servo(args: readonly string[], options: CliOptions): Promise<CliRun> {
-  const child = startServo(args, options);
-  return finished(child, options.timeoutMs ?? 20_000);
-}
-
-/** Collects a child's output until it exits; kills it after `timeoutMs`. */
-export function finished(child: ChildProcess, timeoutMs: number): Promise<CliRun> {
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`servo did not finish within ${timeoutMs}ms; stderr so far:\n${stderr}`));
-    }, timeoutMs);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
+  return runServo(args, { timeoutMs: 20_000, ...options });
 }
 
 export { read, script } from '../scripts/helpers.js';

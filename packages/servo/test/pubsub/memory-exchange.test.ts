@@ -1,19 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Logger } from '../../src/logging.js';
 import { createExchange, isExchangeStoppedError, MemoryExchange, Message } from '../../src/pubsub/index.js';
-
-/** A logger that records its lines. */
-function recordingLogger() {
-  const lines: { level: string; obj: Record<string, unknown>; msg?: string }[] = [];
-  const make = (): Logger => ({
-    debug: (obj, msg) => lines.push({ level: 'debug', obj: obj as Record<string, unknown>, msg }),
-    info: (obj, msg) => lines.push({ level: 'info', obj: obj as Record<string, unknown>, msg }),
-    warn: (obj, msg) => lines.push({ level: 'warn', obj: obj as Record<string, unknown>, msg }),
-    error: (obj, msg) => lines.push({ level: 'error', obj: obj as Record<string, unknown>, msg }),
-    child: () => make(),
-  });
-  return { logger: make(), lines };
-}
+import { recordingLogger } from '../../../../test-support/index.js';
 
 function deferred<T = void>() {
   let resolve!: (v: T) => void;
@@ -66,7 +53,8 @@ describe('MemoryExchange', () => {
   });
 
   it('logs a failing subscriber and still delivers to the others; the publisher never sees the error', async () => {
-    const { logger, lines } = recordingLogger();
+    const logger = recordingLogger();
+    const { lines } = logger;
     const ex = new MemoryExchange({ logger });
     ex.start();
     const got: string[] = [];
@@ -106,7 +94,8 @@ describe('MemoryExchange', () => {
   });
 
   it('drops the oldest queued message beyond maxQueued, with a warning', async () => {
-    const { logger, lines } = recordingLogger();
+    const logger = recordingLogger();
+    const { lines } = logger;
     const ex = new MemoryExchange({ logger, maxQueued: 2 });
     const got: string[] = [];
     ex.subscribe('q', (m) => void got.push(m.text()));
