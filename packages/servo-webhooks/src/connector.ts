@@ -1,44 +1,14 @@
 /**
  * The `webhooks` connector definition: what servo-core discovers through this
- * package's `"servo": { "connectors": { "webhooks": ... } }` entry.
+ * package's `"servo": { "connectors": { "webhooks": ... } }` entry. Its
+ * commands (`servo webhooks ...`) load only when one runs.
  * @module
  */
 import { defineConnector } from 'servo-core';
-import { configSchema, encodeConfig, type WebhooksConfig } from './config.js';
-import { WebhooksEmitter } from './emitter.js';
-import { generateConfig } from './generate.js';
-import { VERSION } from './version.js';
+import type { WebhooksConfig } from './config.js';
+import { webhooksDefinition } from './definition.js';
 
 export default defineConnector<WebhooksConfig>({
-  type: 'webhooks',
-  metadata: {
-    version: VERSION,
-    description: 'Sends signed HTTP webhooks before and after servo events; before-webhooks can cancel the event',
-    homepage: 'https://github.com/opsani/servo-webhooks',
-    license: 'Apache-2.0',
-    maturity: 'stable',
-  },
-  config: configSchema,
-  encodeConfig,
-  secretFields: ['secret'],
-  generate: generateConfig,
-  setup(ctx) {
-    const emitter = new WebhooksEmitter(ctx);
-    emitter.attach();
-    for (const w of ctx.config.webhooks) {
-      ctx.check({
-        name: `webhook ${w.name} answers at its URL`,
-        description: `POST a signed ping to ${w.name}`,
-        severity: w.events.some((e) => e.preposition === 'before') && w.failurePolicy === 'fail' ? 'critical' : 'common',
-        tags: ['webhooks'],
-        run: () => emitter.ping(w),
-      });
-    }
-    return {
-      close: async () => {
-        await emitter.close();
-      },
-    };
-  },
+  ...webhooksDefinition,
   cli: async () => (await import('./cli/index.js')).register,
 });

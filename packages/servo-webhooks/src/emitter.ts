@@ -69,14 +69,6 @@ export class WebhooksEmitter {
   /** Attaches handlers and subscriptions. */
   attach(): void {
     const ctx = this.#ctx;
-    // A running servo (servo run) resumes what a sqlite store kept from earlier
-    // runs. attach is the first event start() dispatches, and this handler is
-    // this connector's first, so the backlog is resumed before anything new is
-    // queued. One-shot commands never start the servo: they deliver only what
-    // they queue, and leave the backlog to the running servo.
-    ctx.before('attach', async () => {
-      await this.engine({ resume: true });
-    });
     const groups = new Map<string, WebhookConfig[]>();
     for (const w of ctx.config.webhooks) {
       for (const e of w.events) {
@@ -96,6 +88,16 @@ export class WebhooksEmitter {
         );
       }
     }
+  }
+
+  /**
+   * The connector's start hook: a running servo (servo run) resumes what a
+   * sqlite store kept from earlier runs, before the servo's first event can
+   * queue anything new. One-shot commands never start the servo: they deliver
+   * only what they queue, and leave the backlog to the running servo.
+   */
+  async start(): Promise<void> {
+    await this.engine({ resume: true });
   }
 
   /**

@@ -1,5 +1,7 @@
-import { ExitError, UsageError, type CliContext, type EventDefinition, type Servo } from 'servo-core';
+import type { CliContext, ConnectorInstance, EventDefinition, ServoHandle } from 'servo-core';
+import { UsageError } from 'servo-core/cli';
 import type { WebhookConfig, WebhooksConfig } from '../config.js';
+import { webhooksDefinition } from '../definition.js';
 export { displayUrl } from '../url.js';
 
 /** Output format chosen with the global `--output` option. */
@@ -13,8 +15,8 @@ export function write(ctx: CliContext, text: string): void {
 }
 
 /** Every webhooks connector instance of the assembly, with its config. */
-export function webhookInstances(servo: Servo): { name: string; config: WebhooksConfig }[] {
-  return servo.connectors.filter((c) => c.type === 'webhooks').map((c) => ({ name: c.name, config: c.config as WebhooksConfig }));
+export function webhookInstances(servo: ServoHandle): readonly ConnectorInstance<WebhooksConfig>[] {
+  return servo.instancesOf(webhooksDefinition);
 }
 
 /** Splits `after:measure` and finds the event, or explains what is valid. */
@@ -27,10 +29,7 @@ export function parseEventRef(ref: string, events: ReadonlyMap<string, EventDefi
   return { preposition: m[1] as 'before' | 'after', event };
 }
 
-
 /** Events and channels of a webhook, as printed. */
 export function subscriptionsOf(w: WebhookConfig): string[] {
   return [...w.events.map((e) => `${e.preposition}:${e.event}`), ...w.channels.map((c) => `channel:${c}`)];
 }
-
-export { ExitError };

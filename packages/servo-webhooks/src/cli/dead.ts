@@ -4,7 +4,8 @@
  * table and appears in JSON only with `--body`; secrets never appear.
  * @module
  */
-import { formatJson, table, UsageError, type CliContext } from 'servo-core';
+import type { CliContext } from 'servo-core';
+import { formatJson, table, UsageError } from 'servo-core/cli';
 import type { WebhookConfig } from '../config.js';
 import type { DeadDelivery } from '../delivery/types.js';
 import { outputOf, webhookInstances, write } from './common.js';

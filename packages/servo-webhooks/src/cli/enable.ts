@@ -1,4 +1,5 @@
-import { UsageError, type CliContext } from 'servo-core';
+import type { CliContext } from 'servo-core';
+import { UsageError } from 'servo-core/cli';
 import { webhookInstances, write } from './common.js';
 import { openStores } from './store.js';
 

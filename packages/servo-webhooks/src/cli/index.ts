@@ -1,6 +1,7 @@
 /**
- * `servo webhooks list | schema | trigger`: the seed's three commands, and
- * `dead`, the read-only dead-letter view of a SQLite store.
+ * `servo webhooks list | dead | enable | schema | trigger`: the webhooks, the
+ * read-only dead-letter view of a SQLite store, re-enabling a webhook a 410
+ * disabled, request body schemas and real signed test requests.
  * Loaded only when `servo webhooks ...` runs.
  * @module
  */

@@ -1,4 +1,5 @@
-import { table, formatJson, type CliContext } from 'servo-core';
+import type { CliContext } from 'servo-core';
+import { formatJson, table } from 'servo-core/cli';
 import type { StoreCounts } from '../delivery/types.js';
 import { displayUrl, outputOf, subscriptionsOf, webhookInstances, write } from './common.js';
 import { openStores, type OpenStores } from './store.js';

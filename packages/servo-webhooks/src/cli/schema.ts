@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
-import { formatJson, standardEvents, type CliContext, type EventDefinition } from 'servo-core';
+import { standardEvents, type CliContext, type EventDefinition } from 'servo-core';
+import { formatJson } from 'servo-core/cli';
 import { bodySchema } from '../payload/schema.js';
 import { EVENT_CONTENT_TYPE } from '../payload/content-type.js';
 import { outputOf, parseEventRef, write } from './common.js';

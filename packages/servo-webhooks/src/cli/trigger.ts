@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { ExitError, UsageError, formatJson, type CliContext, type EventDefinition } from 'servo-core';
+import type { CliContext, EventDefinition } from 'servo-core';
+import { ExitCodes, ExitError, UsageError, formatJson } from 'servo-core/cli';
 import { DEFAULTS, type WebhookConfig } from '../config.js';
 import { newMessageId } from '../delivery/id.js';
 import type { SendOutcome } from '../delivery/types.js';
@@ -47,7 +48,7 @@ export async function trigger(ctx: CliContext, ref: string, target: string | und
   if (outputOf(ctx) === 'json') write(ctx, formatJson(reports));
   else for (const r of reports) write(ctx, render(r));
   const failed = reports.filter((r) => !r.ok).length;
-  if (failed) throw new ExitError(1, `servo: ${failed} of ${reports.length} webhook request${reports.length === 1 ? '' : 's'} did not get a 2xx answer`);
+  if (failed) throw new ExitError(ExitCodes.failed, `servo: ${failed} of ${reports.length} webhook request${reports.length === 1 ? '' : 's'} did not get a 2xx answer`);
 }
 
 async function resolveTargets(

@@ -1,0 +1,12 @@
+/**
+ * servo-core/cli: what the commands a connector adds under `servo <type>`
+ * need besides the connector contract (`CliContext` is in the root entry):
+ * output helpers, the CLI's own errors and its exit codes, and `runCli` to
+ * run the whole CLI in-process (e.g. in a connector's tests).
+ * @module
+ */
+export { table, json as formatJson, type OutputFormat } from './output.js';
+export { ExitCodes, exitCodeOf, type ExitCode } from './exit-codes.js';
+export { ExitError, UsageError } from '../errors.js';
+export { runCli } from './program.js';
+export type { CliIO } from './context.js';
