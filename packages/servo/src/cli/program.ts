@@ -51,11 +51,12 @@ function buildProgram(ctx: CommandContext): Command {
       ctx.setOptions(opts);
     });
 
+  // commander passes the arguments and options it parsed, then the command itself (dropped).
   const lazy =
-    (load: () => Promise<{ default: (ctx: CommandContext, ...args: any[]) => Promise<void> }>) =>
-    async (...args: any[]) => {
+    <A extends unknown[]>(load: () => Promise<{ default: (ctx: CommandContext, ...args: A) => Promise<void> }>) =>
+    async (...args: unknown[]) => {
       const mod = await load();
-      await mod.default(ctx, ...args.slice(0, -1));
+      await mod.default(ctx, ...(args.slice(0, -1) as A));
     };
 
   program.command('describe').argument('[connectors...]', 'only these connectors').description('describe the components and metrics of the optimization target').action(lazy(() => import('./commands/describe.js')));

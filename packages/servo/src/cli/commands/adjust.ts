@@ -1,4 +1,5 @@
 import { UsageError } from '../../errors.js';
+import { adjust as adjustEvent } from '../../events/standard.js';
 import { parseAdjustment as parseModelAdjustment, type Adjustment } from '../../model/adjustment.js';
 import type { CommandContext } from '../context.js';
 import { completedResults } from '../dispatch-result.js';
@@ -8,7 +9,7 @@ import { json, table } from '../output.js';
 export default async function adjust(ctx: CommandContext, settings: string[]): Promise<void> {
   const adjustments = settings.map(parseAdjustment);
   const servo = await ctx.loadServo();
-  const results = completedResults(await servo.dispatch('adjust', { adjustments }), ctx) as { connector: string; value?: any }[];
+  const results = completedResults(await servo.dispatch(adjustEvent, { adjustments }), ctx);
   if (ctx.output === 'json') return ctx.write(json(results.map((r) => ({ connector: r.connector, description: r.value }))));
   const rows = adjustments.map((a) => [a.component_name, a.setting_name, a.value]);
   ctx.write(table(['COMPONENT', 'SETTING', 'VALUE'], rows));

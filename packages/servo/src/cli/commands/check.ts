@@ -1,5 +1,6 @@
 import type { CommandContext } from '../context.js';
 import { completedResults } from '../dispatch-result.js';
+import { check as checkEvent } from '../../events/standard.js';
 import { ExitError } from '../../errors.js';
 import { ExitCodes } from '../exit-codes.js';
 import { json, table } from '../output.js';
@@ -7,7 +8,7 @@ import { json, table } from '../output.js';
 /** `servo check`: exit 1 when a check fails. */
 export default async function check(ctx: CommandContext): Promise<void> {
   const servo = await ctx.loadServo();
-  const results = completedResults(await servo.dispatch('check', {}), ctx) as { connector: string; value?: any[] }[];
+  const results = completedResults(await servo.dispatch(checkEvent, {}), ctx);
   const checks = results.flatMap((r) => (r.value ?? []).map((c) => ({ connector: r.connector, ...c })));
   if (ctx.output === 'json') ctx.write(json(checks));
   else if (checks.length === 0) ctx.write('no checks\n');

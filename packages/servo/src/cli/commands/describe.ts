@@ -1,4 +1,5 @@
 import { UsageError } from '../../errors.js';
+import { describe as describeEvent } from '../../events/standard.js';
 import type { CommandContext } from '../context.js';
 import { completedResults } from '../dispatch-result.js';
 import { json, table } from '../output.js';
@@ -11,8 +12,8 @@ export default async function describe(ctx: CommandContext, connectors: string[]
   const unknown = connectors.filter((c) => !names.includes(c));
   // A misspelt name would otherwise print an empty description and succeed.
   if (unknown.length) throw new UsageError(`unknown connector ${unknown.map((u) => `"${u}"`).join(', ')}; configured connectors: ${names.join(', ') || 'none'}`);
-  const result = await servo.dispatch('describe', {}, connectors.length ? { include: connectors } : {});
-  const results = completedResults(result, ctx) as { connector: string; value?: any }[];
+  const result = await servo.dispatch(describeEvent, {}, connectors.length ? { include: connectors } : {});
+  const results = completedResults(result, ctx);
   if (ctx.output === 'json') return ctx.write(json(results.map((r) => ({ connector: r.connector, description: r.value }))));
   const rows: unknown[][] = [];
   for (const r of results) {
@@ -21,6 +22,6 @@ export default async function describe(ctx: CommandContext, connectors: string[]
     }
   }
   ctx.write(table(['CONNECTOR', 'COMPONENT', 'SETTING', 'TYPE', 'VALUE', 'RANGE', 'PINNED'], rows));
-  const metrics = results.flatMap((r) => (r.value?.metrics ?? []).map((m: any) => [r.connector, m.name, m.unit]));
+  const metrics = results.flatMap((r) => (r.value?.metrics ?? []).map((m) => [r.connector, m.name, m.unit]));
   if (metrics.length) ctx.write('\n' + table(['CONNECTOR', 'METRIC', 'UNIT'], metrics));
 }

@@ -1,6 +1,6 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { Document, isMap, isSeq, type Node } from 'yaml';
+import { Document, isMap, isNode, isScalar, isSeq, type Node, type Pair, type YAMLMap } from 'yaml';
 import { UsageError } from '../../errors.js';
 import type { CommandContext } from '../context.js';
 
@@ -43,25 +43,30 @@ function annotate(doc: Document, type: string, section: Node, path: string, comm
     .map((l) => ` ${l}`)
     .join('\n');
   if (path === '') {
-    const pair = (doc.contents as any).items.find((p: any) => p.key?.value === type || p.key === type);
-    if (pair) {
-      if (typeof pair.key !== 'object') pair.key = doc.createNode(pair.key);
-      pair.key.commentBefore = text;
-    }
+    const pair = isMap(doc.contents) ? findPair(doc.contents, type) : undefined;
+    if (pair) keyNode(doc, pair).commentBefore = text;
     return;
   }
   const parts = path.split('.');
   const last = parts.pop()!;
-  let node: any = section;
+  let node: unknown = section;
   for (const p of parts) node = isSeq(node) ? node.items[Number(p)] : isMap(node) ? node.get(p, true) : undefined;
   if (isMap(node)) {
-    const pair: any = node.items.find((i: any) => (i.key?.value ?? i.key) === last);
-    if (pair) {
-      if (typeof pair.key !== 'object') pair.key = doc.createNode(pair.key);
-      pair.key.commentBefore = text;
-    }
+    const pair = findPair(node, last);
+    if (pair) keyNode(doc, pair).commentBefore = text;
   } else if (isSeq(node)) {
-    const item: any = node.items[Number(last)];
-    if (item) item.commentBefore = text;
+    const item = node.items[Number(last)];
+    if (isNode(item)) item.commentBefore = text;
   }
+}
+
+/** The pair of `map` whose key is `key`, written as a scalar node or a plain value. */
+function findPair(map: YAMLMap, key: string): Pair | undefined {
+  return map.items.find((p) => (isScalar(p.key) ? p.key.value : p.key) === key);
+}
+
+/** The pair's key as a node (a plain key becomes one), so that it can carry a comment. */
+function keyNode(doc: Document, pair: Pair): Node {
+  if (!isNode(pair.key)) pair.key = doc.createNode(pair.key);
+  return pair.key as Node;
 }

@@ -1,5 +1,6 @@
 import { dirname } from 'node:path';
 import { UsageError } from '../../errors.js';
+import { components as componentsEvent, metrics as metricsEvent } from '../../events/standard.js';
 import type { CommandContext } from '../context.js';
 import { completedResults } from '../dispatch-result.js';
 import { json, table } from '../output.js';
@@ -58,7 +59,7 @@ async function showEvents(ctx: CommandContext): Promise<void> {
 
 async function showMetrics(ctx: CommandContext): Promise<void> {
   const servo = await ctx.loadServo();
-  const results = completedResults(await servo.dispatch('metrics', {}), ctx) as { connector: string; value?: any[] }[];
+  const results = completedResults(await servo.dispatch(metricsEvent, {}), ctx);
   const rows = results.flatMap((r) => (r.value ?? []).map((m) => ({ connector: r.connector, name: m.name, unit: m.unit })));
   if (ctx.output === 'json') return ctx.write(json(rows));
   ctx.write(table(['CONNECTOR', 'METRIC', 'UNIT'], rows.map((r) => [r.connector, r.name, r.unit])));
@@ -66,9 +67,9 @@ async function showMetrics(ctx: CommandContext): Promise<void> {
 
 async function showComponents(ctx: CommandContext): Promise<void> {
   const servo = await ctx.loadServo();
-  const results = completedResults(await servo.dispatch('components', {}), ctx) as { connector: string; value?: any[] }[];
+  const results = completedResults(await servo.dispatch(componentsEvent, {}), ctx);
   const rows = results.flatMap((r) =>
-    (r.value ?? []).map((c) => ({ connector: r.connector, name: c.name, settings: (c.settings ?? []).map((s: any) => s.name) })),
+    (r.value ?? []).map((c) => ({ connector: r.connector, name: c.name, settings: (c.settings ?? []).map((s) => s.name) })),
   );
   if (ctx.output === 'json') return ctx.write(json(rows));
   ctx.write(table(['CONNECTOR', 'COMPONENT', 'SETTINGS'], rows.map((r) => [r.connector, r.name, r.settings])));
