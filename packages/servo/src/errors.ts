@@ -107,7 +107,7 @@ export class HandlerError extends ServoError {
 /**
  * Several handlers failed in one dispatch (e.g. two connectors' `on`
  * handlers): an `AggregateError` whose `errors` are the {@link HandlerError}s,
- * one per failed handler, and whose message lists each of them.
+ * one per failed handler, and whose message lists each of them, one a line.
  */
 export class HandlerErrors extends AggregateError {
   /** Always {@link ServoErrorCodes.handlersFailed}. */
@@ -117,7 +117,9 @@ export class HandlerErrors extends AggregateError {
     readonly event: string,
     errors: readonly HandlerError[],
   ) {
-    super(errors, `${errors.length} handlers of event "${event}" failed:\n${errors.map((e) => `  ${e.message}`).join('\n')}`);
+    // One entry per failure; an error's own further lines (e.g. a script's stderr) indented beneath it.
+    const entries = errors.map((e) => `  ${e.message.replaceAll('\n', '\n    ')}`);
+    super(errors, `${errors.length} handlers of event "${event}" failed:\n${entries.join('\n')}`);
     this.name = 'HandlerErrors';
   }
 }
