@@ -37,4 +37,18 @@ export type { LoadServoOptions } from './assembly/load.js';
 export { REDACTED } from './assembly/redact.js';
 export { createLogger, silentLogger } from './logging.js';
 export type { Logger, LoggerOptions } from './logging.js';
-export * from './pubsub/index.js';
+export {
+  Message,
+  createExchange,
+  compileSelector,
+  isValidChannelName,
+  isJsonContentType,
+  JSON_CONTENT_TYPE,
+  TEXT_CONTENT_TYPE,
+  ExchangeStoppedError,
+  isExchangeStoppedError,
+  InvalidChannelError,
+  InvalidSelectorError,
+  MessageContentError,
+} from './pubsub/index.js';
+export type { ChannelSelector, Exchange, MemoryExchangeOptions, MessageInit, Subscriber, Subscription } from './pubsub/index.js';

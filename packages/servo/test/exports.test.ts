@@ -1,0 +1,73 @@
+/**
+ * The runtime names each servo-core entry point exports. A change to these
+ * lists is a change to the package's public API: make it on purpose.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+
+const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { exports: Record<string, unknown> };
+
+describe('servo-core entry points', () => {
+  it('are the root, ./cli and package.json', () => {
+    expect(Object.keys(pkg.exports)).toEqual(['.', './cli', './package.json']);
+  });
+
+  it('servo-core: what a connector author needs', async () => {
+    expect(Object.keys(await import('../src/index.js')).sort()).toEqual([
+      'ConfigError',
+      'ConfigErrors',
+      'ConnectorLoadError',
+      'EventCancelledError',
+      'EventParameterError',
+      'ExchangeStoppedError',
+      'HandlerError',
+      'HandlerErrors',
+      'InvalidChannelError',
+      'InvalidSelectorError',
+      'JSON_CONTENT_TYPE',
+      'Message',
+      'MessageContentError',
+      'REDACTED',
+      'Servo',
+      'ServoError',
+      'ServoErrorCodes',
+      'TEXT_CONTENT_TYPE',
+      'UnknownEventError',
+      'compileSelector',
+      'createExchange',
+      'createLogger',
+      'defineConnector',
+      'defineEvent',
+      'events',
+      'hasCode',
+      'isEventCancelledError',
+      'isExchangeStoppedError',
+      'isJsonContentType',
+      'isValidChannelName',
+      'loadServo',
+      'model',
+      'silentLogger',
+      'standardEvents',
+    ]);
+  });
+
+  it('servo-core/cli: what a connector’s commands need', async () => {
+    expect(Object.keys(await import('../src/cli/index.js')).sort()).toEqual([
+      'ExitCodes',
+      'ExitError',
+      'UsageError',
+      'exitCodeOf',
+      'formatJson',
+      'runCli',
+      'table',
+    ]);
+  });
+
+  it('the built package exports the same names', async () => {
+    // dist is what ships (bundled); `npm test` builds it first.
+    const root: object = await import(new URL('../dist/index.js', import.meta.url).href);
+    const cli: object = await import(new URL('../dist/cli/index.js', import.meta.url).href);
+    expect(Object.keys(root).sort()).toEqual(Object.keys(await import('../src/index.js')).sort());
+    expect(Object.keys(cli).sort()).toEqual(Object.keys(await import('../src/cli/index.js')).sort());
+  });
+});
