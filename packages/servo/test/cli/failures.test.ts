@@ -1,31 +1,16 @@
 /**
- * How the CLI ends, run in-process through `runCli` (servo-core/cli): every
+ * How the CLI ends, run in-process through `runCli`: every
  * exit code comes from the ExitCodes table, and failures print one clean
  * message (no stack trace), including when several connectors fail at once.
  */
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { ExitCodes, runCli } from '../../src/cli/index.js';
-import { script, STACK_LINE, useProjectFolders, writeFiles } from './helpers.js';
+import { ExitCodes } from '../../src/cli/index.js';
+import { runCli, script, STACK_LINE, useProjectFolders, writeFiles } from './helpers.js';
 
 const f = useProjectFolders('servo-cli-failures-');
 
-/** A stream that keeps what is written to it. */
-class Capture extends Writable {
-  text = '';
-  override _write(chunk: Buffer | string, _encoding: BufferEncoding, done: () => void): void {
-    this.text += chunk.toString();
-    done();
-  }
-}
-
 /** Runs `servo --config <project>/servo.yaml ...args` in this process, from the unrelated folder. */
-async function servo(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new Capture();
-  const stderr = new Capture();
-  const code = await runCli(['--config', f.config, ...args], { stdout, stderr, cwd: f.elsewhere, env: { PATH: process.env.PATH } });
-  return { code, stdout: stdout.text, stderr: stderr.text };
-}
+const servo = (...args: string[]) => runCli(args, { config: f.config, cwd: f.elsewhere });
 
 describe('several connectors failing one event', () => {
   it('exit 1 with one message that lists each connector’s error, without a stack trace', async () => {
