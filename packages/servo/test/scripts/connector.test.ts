@@ -33,7 +33,7 @@ afterEach(() => cleanup());
 
 function schema(events: readonly string[] = EVENTS.map((e) => e.name)): z.ZodType<ScriptsConfig> {
   const config = scripts.config;
-  return typeof config === 'function' ? config({ events }) : config;
+  return typeof config === 'function' ? config({ events, configDir: dir }) : config;
 }
 
 /** Runs the connector's setup against a fake context; returns it as a dispatch participant. */
