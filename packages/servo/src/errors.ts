@@ -19,6 +19,8 @@ export const ServoErrorCodes = {
   /** The configuration problems found at once ({@link ConfigErrors}). */
   configErrors: 'SERVO_CONFIG_ERRORS',
   connectorLoad: 'SERVO_CONNECTOR_LOAD',
+  /** A connector's start hook failed ({@link ConnectorStartError}). */
+  connectorStart: 'SERVO_CONNECTOR_START',
   /** A servo started twice, or after it was closed. */
   state: 'SERVO_STATE',
   usage: 'SERVO_USAGE',
@@ -166,6 +168,16 @@ export class ConfigErrors extends ServoError {
 export class ConnectorLoadError extends ServoError {
   constructor(message: string, options?: ErrorOptions) {
     super(ServoErrorCodes.connectorLoad, message, options);
+  }
+}
+
+/** A connector's `start` hook failed, so the servo did not start. */
+export class ConnectorStartError extends ServoError {
+  constructor(
+    readonly connector: string,
+    cause: unknown,
+  ) {
+    super(ServoErrorCodes.connectorStart, `connector "${connector}" failed to start: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
   }
 }
 

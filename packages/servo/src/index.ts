@@ -17,6 +17,7 @@ export {
   ConfigError,
   ConfigErrors,
   ConnectorLoadError,
+  ConnectorStartError,
   hasCode,
 } from './errors.js';
 export type { ServoErrorCode } from './errors.js';

@@ -17,6 +17,7 @@ describe('servo-core entry points', () => {
       'ConfigError',
       'ConfigErrors',
       'ConnectorLoadError',
+      'ConnectorStartError',
       'EventCancelledError',
       'EventParameterError',
       'ExchangeStoppedError',

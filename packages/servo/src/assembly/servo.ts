@@ -1,6 +1,6 @@
 import { dirname } from 'node:path';
 import { z } from 'zod';
-import { ConfigError, ConfigErrors, ServoError, ServoErrorCodes, UnknownEventError } from '../errors.js';
+import { ConfigError, ConfigErrors, ConnectorStartError, ServoError, ServoErrorCodes, UnknownEventError } from '../errors.js';
 import type {
   CheckSpec,
   ConfigSchemaContext,
@@ -163,13 +163,20 @@ export class Servo implements ServoHandle {
    * configuration order, then `attach` and `startup` are dispatched. One-shot
    * commands (`servo measure`) never start the servo, so start hooks and
    * lifecycle handlers only run for a running servo. When a start hook fails,
-   * no event goes out and `close()` sends no `shutdown` or `detach`.
+   * start rejects with {@link ConnectorStartError}, no event goes out and
+   * `close()` sends no `shutdown` or `detach`.
    */
   async start(): Promise<void> {
     if (this.#state !== 'idle') throw new ServoError(ServoErrorCodes.state, `servo is ${this.#state}, cannot start`);
     this.#state = 'starting';
     this.exchange.start();
-    for (const { hooks } of this.#hooks) await hooks.start?.();
+    for (const { name, hooks } of this.#hooks) {
+      try {
+        await hooks.start?.();
+      } catch (err) {
+        throw new ConnectorStartError(name, err);
+      }
+    }
     if (this.#state !== 'starting') return; // closed while a hook ran
     this.#state = 'running';
     await this.dispatch(standard.attach, { servo: this.name });

@@ -5,6 +5,7 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
 import {
+  ConnectorStartError,
   HandlerError,
   HandlerErrors,
   Servo,
@@ -64,7 +65,9 @@ describe('start hooks', () => {
       name: 's',
       connectors: [{ definition: recorder('bad', log, true) }, { definition: recorder('good', log) }],
     });
-    await expect(servo.start()).rejects.toThrow('bad cannot resume');
+    const err = await servo.start().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConnectorStartError);
+    expect(err).toMatchObject({ code: ServoErrorCodes.connectorStart, connector: 'bad', message: 'connector "bad" failed to start: bad cannot resume' });
     await servo.close();
     expect(log).toEqual(['start bad', 'close good', 'close bad']);
   });
