@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ExitCodes } from '../../src/cli/index.js';
+import { installPackage, linkZod } from '../connector/project.js';
 import { runCli, script, STACK_LINE, useProjectFolders, writeFiles } from './helpers.js';
 
 const f = useProjectFolders('servo-cli-failures-');
@@ -72,5 +73,37 @@ describe('exit codes', () => {
     const r = await servo('check');
     expect(r.code).toBe(ExitCodes.failed);
     expect(r.stderr).toBe('servo: 1 of 1 checks failed\n');
+  });
+});
+
+describe('servo run with a connector whose start hook fails', () => {
+  it('exits 1 naming the connector, sends no startup event, and leaves no signal listener behind', async () => {
+    await writeFiles(f.project, {
+      'package.json': JSON.stringify({ name: 'p', private: true, dependencies: { 'servo-starter': '1.0.0' } }),
+      'servo.yaml': 'starter: {}\n',
+    });
+    await linkZod(f.project);
+    await installPackage(f.project, 'servo-starter', { starter: './index.js' }, {
+      'index.js': `import { z } from 'zod';
+export default {
+  type: 'starter',
+  metadata: { version: '1.0.0', description: 'fails to start', maturity: 'experimental' },
+  config: z.object({}),
+  setup(ctx) {
+    ctx.on('startup', () => { throw new Error('startup must not go out'); });
+    return { start() { throw new Error('the backlog file is unreadable'); } };
+  },
+};
+`,
+    });
+    const listeners = process.listenerCount('SIGTERM');
+
+    const r = await servo('run');
+
+    expect(r.code).toBe(ExitCodes.failed);
+    expect(r.stderr).toContain('servo: connector "starter" failed to start: the backlog file is unreadable\n');
+    expect(r.stderr).not.toContain('startup must not go out');
+    expect(r.stderr).not.toMatch(STACK_LINE);
+    expect(process.listenerCount('SIGTERM')).toBe(listeners);
   });
 });
