@@ -11,7 +11,7 @@
  */
 import { EndpointDisabledError, EngineClosedError, UnknownEndpointError } from '../errors.js';
 import { Attempter, errorText } from './attempt.js';
-import { createBacklog } from './backlog/backlog.js';
+import { createBacklog } from './backlog/create.js';
 import { idleUntil, summarize } from './drain.js';
 import { EnableWatch } from './enable-watch.js';
 import { Endpoint } from './endpoint.js';

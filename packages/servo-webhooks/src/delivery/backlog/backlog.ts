@@ -1,13 +1,11 @@
 /**
  * An endpoint's backlog: every delivery pending for it. Two implementations
- * behind one interface, chosen once by {@link createBacklog}: the engine never
- * asks which store it has.
+ * behind one interface, chosen once by `createBacklog` (create.ts): the engine
+ * never asks which store it has.
  * @module
  */
-import type { Delivery, DeliveryLogger, DeliveryStore, PersistentStore, StoreCounts } from '../types.js';
-import { MemoryBacklog } from './memory.js';
+import type { Delivery, DeliveryLogger, StoreCounts } from '../types.js';
 import type { EndpointQueue } from './queue.js';
-import { StoredBacklog } from './stored.js';
 
 /**
  * The deliveries pending for one endpoint. Those held in memory sit in its
@@ -55,13 +53,3 @@ export interface BacklogOptions {
   /** A memory backlog dropped its oldest delivery to stay within `maxQueue`. */
   onDrop(d: Delivery): void;
 }
-
-function isPersistent(store: DeliveryStore): store is PersistentStore {
-  return store.persistent;
-}
-
-/** The backlog of one endpoint for this store. */
-export function createBacklog(store: DeliveryStore, options: BacklogOptions): Backlog {
-  return isPersistent(store) ? new StoredBacklog(store, options) : new MemoryBacklog(store, options);
-}
-
