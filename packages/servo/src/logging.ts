@@ -45,9 +45,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     if (!real) {
       const pino = createRequire(import.meta.url)('pino') as typeof import('pino');
       const dest = options.destination ?? (pino as any).destination({ fd: 2, sync: true });
-      real = (pino as any).default
-        ? (pino as any).default({ level, base: undefined }, dest)
-        : (pino as any)({ level, base: undefined }, dest);
+      real = (pino as any).default ? (pino as any).default({ level, base: undefined }, dest) : (pino as any)({ level, base: undefined }, dest);
     }
     return real!;
   };

@@ -97,9 +97,7 @@ function collect(stores: OpenStores, name: string | undefined, limit: number): E
 
 function needsSqlite(memory: readonly StoreView[]): UsageError {
   const which = memory.length ? ` (connector ${memory.map((v) => `"${v.connector}"`).join(', ')} uses the memory store)` : '';
-  return new UsageError(
-    `the dead-letter list needs \`store: sqlite:PATH\` in the webhooks section${which}: a memory store keeps nothing once the servo stops`,
-  );
+  return new UsageError(`the dead-letter list needs \`store: sqlite:PATH\` in the webhooks section${which}: a memory store keeps nothing once the servo stops`);
 }
 
 /** Error texts come from the engine and should hold no secrets; this makes sure of it for the configured ones. */

@@ -11,9 +11,7 @@ import { openStores } from './store.js';
  */
 export async function enable(ctx: CliContext, name: string, opts: { connector?: string }): Promise<void> {
   const servo = await ctx.loadServo();
-  const instances = webhookInstances(servo).filter(
-    (i) => (!opts.connector || i.name === opts.connector) && i.config.webhooks.some((w) => w.name === name),
-  );
+  const instances = webhookInstances(servo).filter((i) => (!opts.connector || i.name === opts.connector) && i.config.webhooks.some((w) => w.name === name));
   if (instances.length === 0) throw new UsageError(`no webhook named "${name}"${opts.connector ? ` in connector "${opts.connector}"` : ''}`);
   if (instances.length > 1) {
     throw new UsageError(`webhook "${name}" exists in several connectors (${instances.map((i) => i.name).join(', ')}); choose one with --connector NAME`);
@@ -30,7 +28,10 @@ export async function enable(ctx: CliContext, name: string, opts: { connector?: 
     const record = store?.disabled()[name];
     if (!store || !record) return write(ctx, `${name} is not disabled\n`);
     store.setDisabled(name, null, Date.now());
-    write(ctx, `${name} re-enabled (was disabled since ${new Date(record.since).toISOString()}: ${record.reason}); a running servo resumes its deliveries within a few seconds\n`);
+    write(
+      ctx,
+      `${name} re-enabled (was disabled since ${new Date(record.since).toISOString()}: ${record.reason}); a running servo resumes its deliveries within a few seconds\n`,
+    );
   } finally {
     stores.close();
   }

@@ -48,7 +48,8 @@ export async function trigger(ctx: CliContext, ref: string, target: string | und
   if (outputOf(ctx) === 'json') write(ctx, formatJson(reports));
   else for (const r of reports) write(ctx, render(r));
   const failed = reports.filter((r) => !r.ok).length;
-  if (failed) throw new ExitError(ExitCodes.failed, `servo: ${failed} of ${reports.length} webhook request${reports.length === 1 ? '' : 's'} did not get a 2xx answer`);
+  if (failed)
+    throw new ExitError(ExitCodes.failed, `servo: ${failed} of ${reports.length} webhook request${reports.length === 1 ? '' : 's'} did not get a 2xx answer`);
 }
 
 async function resolveTargets(

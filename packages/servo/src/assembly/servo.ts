@@ -1,5 +1,5 @@
 import { dirname } from 'node:path';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { ConfigError, ConfigErrors, ConnectorStartError, ServoError, ServoErrorCodes, UnknownEventError } from '../errors.js';
 import type {
   CheckSpec,
@@ -101,7 +101,8 @@ export class Servo implements ServoHandle {
     const seen = new Set<string>();
     for (const entry of options.connectors) {
       const name = entry.name ?? entry.definition.type;
-      if (seen.has(name)) errors.push(new ConfigError(`two connectors are named "${name}"`, { path: name, hint: 'give each instance its own name under `connectors:`' }));
+      if (seen.has(name))
+        errors.push(new ConfigError(`two connectors are named "${name}"`, { path: name, hint: 'give each instance its own name under `connectors:`' }));
       seen.add(name);
       const schema = configSchemaOf(entry.definition, schemaContext);
       const parsed = schema.safeParse(entry.config ?? {});
@@ -149,11 +150,7 @@ export class Servo implements ServoHandle {
    * Dispatches an event to the connectors (see `dispatch()` for the semantics).
    * An unknown event name rejects (never throws synchronously) with {@link UnknownEventError}.
    */
-  async dispatch<E extends EventDefinition>(
-    event: E | string,
-    params: ParamsInputOf<E>,
-    options?: DispatchOptions,
-  ): Promise<DispatchResult<ResultOf<E>>> {
+  async dispatch<E extends EventDefinition>(event: E | string, params: ParamsInputOf<E>, options?: DispatchOptions): Promise<DispatchResult<ResultOf<E>>> {
     const def = (typeof event === 'string' ? this.event(event) : event) as E;
     return dispatch(this.#instances, def, params, options?.signal ? options : { ...options, signal: this.#stopping.signal });
   }

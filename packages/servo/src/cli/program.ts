@@ -59,23 +59,41 @@ function buildProgram(ctx: CommandContext): Command {
       await mod.default(ctx, ...(args.slice(0, -1) as A));
     };
 
-  program.command('describe').argument('[connectors...]', 'only these connectors').description('describe the components and metrics of the optimization target').action(lazy(() => import('./commands/describe.js')));
+  program
+    .command('describe')
+    .argument('[connectors...]', 'only these connectors')
+    .description('describe the components and metrics of the optimization target')
+    .action(lazy(() => import('./commands/describe.js')));
   program
     .command('measure')
     .argument('[metrics...]', 'only these metrics')
     .option('-d, --duration <duration>', 'how long to measure, e.g. 30s')
     .description('take a measurement')
     .action(lazy(() => import('./commands/measure.js')));
-  program.command('adjust').argument('<settings...>', 'COMPONENT.SETTING=VALUE pairs').description('apply setting values').action(lazy(() => import('./commands/adjust.js')));
-  program.command('check').description('run readiness checks; exit 1 if any fails').action(lazy(() => import('./commands/check.js')));
+  program
+    .command('adjust')
+    .argument('<settings...>', 'COMPONENT.SETTING=VALUE pairs')
+    .description('apply setting values')
+    .action(lazy(() => import('./commands/adjust.js')));
+  program
+    .command('check')
+    .description('run readiness checks; exit 1 if any fails')
+    .action(lazy(() => import('./commands/check.js')));
   program
     .command('show')
     .argument('<what>', 'connectors | events | metrics | components')
     .option('--available', 'with `connectors`: every installed connector type, not just the configured ones')
     .description('show connectors, events, metrics or components')
     .action(lazy(() => import('./commands/show.js')));
-  program.command('schema').argument('[name]', 'an event, a connector name or type; none: the whole config').description('print a JSON Schema').action(lazy(() => import('./commands/schema.js')));
-  program.command('validate').description('check servo.yaml; exit 2 with located errors if it is invalid').action(lazy(() => import('./commands/validate.js')));
+  program
+    .command('schema')
+    .argument('[name]', 'an event, a connector name or type; none: the whole config')
+    .description('print a JSON Schema')
+    .action(lazy(() => import('./commands/schema.js')));
+  program
+    .command('validate')
+    .description('check servo.yaml; exit 2 with located errors if it is invalid')
+    .action(lazy(() => import('./commands/validate.js')));
   program
     .command('generate')
     .argument('<types...>', 'connector types to generate sections for')
@@ -85,9 +103,18 @@ function buildProgram(ctx: CommandContext): Command {
     .option('--force', 'overwrite an existing file')
     .description('write a starting servo.yaml')
     .action(lazy(() => import('./commands/generate.js')));
-  program.command('config').description('print the effective configuration, secrets redacted').action(lazy(() => import('./commands/config.js')));
-  program.command('version').description('print versions').action(lazy(() => import('./commands/version.js')));
-  program.command('run').description('run the servo until SIGINT or SIGTERM').action(lazy(() => import('./commands/run.js')));
+  program
+    .command('config')
+    .description('print the effective configuration, secrets redacted')
+    .action(lazy(() => import('./commands/config.js')));
+  program
+    .command('version')
+    .description('print versions')
+    .action(lazy(() => import('./commands/version.js')));
+  program
+    .command('run')
+    .description('run the servo until SIGINT or SIGTERM')
+    .action(lazy(() => import('./commands/run.js')));
   return program;
 }
 

@@ -65,11 +65,7 @@ export interface ServoHandle {
    */
   instancesOf<C>(definition: ConnectorDefinition<C>): readonly ConnectorInstance<C>[];
   /** Dispatches an event to all connectors of the assembly; pass the event's definition for typed params and results. */
-  dispatch<E extends EventDefinition>(
-    event: E | string,
-    params: ParamsInputOf<E>,
-    options?: DispatchOptions,
-  ): Promise<DispatchResult<ResultOf<E>>>;
+  dispatch<E extends EventDefinition>(event: E | string, params: ParamsInputOf<E>, options?: DispatchOptions): Promise<DispatchResult<ResultOf<E>>>;
 }
 
 /** What a connector's config schema function receives: the assembly it will run in. */

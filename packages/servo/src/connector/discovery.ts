@@ -104,10 +104,9 @@ async function importDefinition(type: string, packageName: string, modulePath: s
   try {
     mod = (await import(pathToFileURL(modulePath).href)) as { default?: unknown };
   } catch (err) {
-    throw new ConnectorLoadError(
-      `connector "${type}" from package ${packageName} could not be loaded from ${modulePath}: ${(err as Error).message}`,
-      { cause: err },
-    );
+    throw new ConnectorLoadError(`connector "${type}" from package ${packageName} could not be loaded from ${modulePath}: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
   const def = mod.default as Partial<ConnectorDefinition> | undefined;
   const problems = definitionProblems(def, type);

@@ -1,4 +1,4 @@
-import { EventCancelledError, EventParameterError, HandlerError, HandlerErrors, isEventCancelledError } from '../errors.js';
+import { type EventCancelledError, EventParameterError, HandlerError, HandlerErrors, isEventCancelledError } from '../errors.js';
 import type { EventDefinition, EventResult, ParamsInputOf, ResultOf } from './event.js';
 import type { HandlerContext, HandlerRegistry } from './handlers.js';
 
@@ -183,7 +183,5 @@ function throwFailures(event: string, failures: readonly HandlerError[]): void {
 
 function select(participants: readonly Participant[], o: DispatchOptions): readonly Participant[] {
   if (!o.include && !o.exclude) return participants;
-  return participants.filter(
-    (p) => (!o.include || o.include.includes(p.name)) && !(o.exclude && o.exclude.includes(p.name)),
-  );
+  return participants.filter((p) => (!o.include || o.include.includes(p.name)) && !o.exclude?.includes(p.name));
 }

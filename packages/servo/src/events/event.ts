@@ -12,10 +12,7 @@ export const PREPOSITIONS: readonly Preposition[] = ['before', 'on', 'after'];
  * The schemas validate arguments at dispatch and are emitted as JSON Schema
  * (`servo schema`, and the webhooks connector's request bodies).
  */
-export interface EventDefinition<
-  P extends z.ZodObject = z.ZodObject,
-  R extends z.ZodType = z.ZodType,
-> {
+export interface EventDefinition<P extends z.ZodObject = z.ZodObject, R extends z.ZodType = z.ZodType> {
   /** Lower snake_case name, e.g. `measure`. */
   readonly name: string;
   /** One line shown by `servo show events`. */
@@ -41,9 +38,7 @@ const EVENT_NAME = /^[a-z][a-z0-9_]*$/;
  * const promote = defineEvent({ name: 'promote', description: 'Promote the settings',
  *   params: z.object({}), result: z.null() });
  */
-export function defineEvent<P extends z.ZodObject, R extends z.ZodType>(
-  definition: EventDefinition<P, R>,
-): EventDefinition<P, R> {
+export function defineEvent<P extends z.ZodObject, R extends z.ZodType>(definition: EventDefinition<P, R>): EventDefinition<P, R> {
   if (!EVENT_NAME.test(definition.name)) {
     throw new TypeError(`event name "${definition.name}" must be lower snake_case (${EVENT_NAME})`);
   }

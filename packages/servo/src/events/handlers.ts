@@ -15,10 +15,7 @@ export type BeforeHandler<P = Record<string, unknown>> = (params: P, ctx: Handle
 /** Answers the event. */
 export type OnHandler<P = Record<string, unknown>, R = unknown> = (params: P, ctx: HandlerContext<P>) => R | Promise<R>;
 /** Runs after the event with the results of the `on` handlers. */
-export type AfterHandler<P = Record<string, unknown>, R = unknown> = (
-  results: readonly EventResult<R>[],
-  ctx: HandlerContext<P>,
-) => void | Promise<void>;
+export type AfterHandler<P = Record<string, unknown>, R = unknown> = (results: readonly EventResult<R>[], ctx: HandlerContext<P>) => void | Promise<void>;
 
 type AnyHandler = BeforeHandler<any> | OnHandler<any, any> | AfterHandler<any, any>;
 

@@ -2,9 +2,7 @@ import { z } from 'zod';
 import { Timestamp } from './timestamp.js';
 
 /** How bad a failed check is: a critical failure stops the servo from running. */
-export const Severity = z
-  .enum(['critical', 'common', 'warning'])
-  .meta({ id: 'Severity', description: 'How bad a failure is: critical, common or warning' });
+export const Severity = z.enum(['critical', 'common', 'warning']).meta({ id: 'Severity', description: 'How bad a failure is: critical, common or warning' });
 /** How bad a failed check is. */
 export type Severity = z.output<typeof Severity>;
 
@@ -54,8 +52,7 @@ export function matchesCheckFilter(
   check: { name: string; id?: string | null | undefined; tags?: readonly string[] | null | undefined },
 ): boolean {
   if (!filter) return true;
-  const among = (v: string | null | undefined, want: string | string[]) =>
-    v != null && (typeof want === 'string' ? v === want : want.includes(v));
+  const among = (v: string | null | undefined, want: string | string[]) => v != null && (typeof want === 'string' ? v === want : want.includes(v));
   if (filter.name !== undefined && !among(check.name, filter.name)) return false;
   if (filter.id !== undefined && !among(check.id, filter.id)) return false;
   if (filter.tags !== undefined && !filter.tags.some((t) => check.tags?.includes(t))) return false;
@@ -64,7 +61,12 @@ export function matchesCheckFilter(
 
 /** An id derived from a check name: lower case, runs of other characters as `_`. */
 export function checkIdFromName(name: string): string {
-  return name.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '') || 'check';
+  return (
+    name
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '_')
+      .replace(/^_+|_+$/g, '') || 'check'
+  );
 }
 
 /** True when a failure of `severity` should stop checking at `haltOn` (critical > common > warning). */

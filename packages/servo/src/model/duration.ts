@@ -7,8 +7,7 @@ import { z } from 'zod';
 import { InvalidValueError } from './value-error.js';
 
 /** What a duration must look like; the text of every duration error. */
-export const DURATION_EXPECTED =
-  'expected a duration such as "300ms", "5m" or "2h45m" (units: ns, us, ms, s, m, h, d, w, mm, y) or a number of seconds';
+export const DURATION_EXPECTED = 'expected a duration such as "300ms", "5m" or "2h45m" (units: ns, us, ms, s, m, h, d, w, mm, y) or a number of seconds';
 
 const UNIT = '(?:ns|us|µs|μs|ms|mm|s|m|h|d|w|y)';
 const DECIMAL = '(?:\\d+(?:\\.\\d*)?|\\.\\d+)';
@@ -129,18 +128,11 @@ const durationMessage = (iss: { input?: unknown }): string =>
 
 /** The accepted input forms of a duration (JSON Schema of the input side). */
 const DurationInput = z.union(
-  [
-    z.string().regex(DURATION_RE, { error: durationMessage }),
-    z.number().nonnegative({ error: durationMessage }).describe('seconds'),
-  ],
+  [z.string().regex(DURATION_RE, { error: durationMessage }), z.number().nonnegative({ error: durationMessage }).describe('seconds')],
   { error: durationMessage },
 );
 
-function decodeDuration<T>(
-  value: string | number,
-  ctx: { issues: unknown[] },
-  out: (ms: number) => T,
-): T {
+function decodeDuration<T>(value: string | number, ctx: { issues: unknown[] }, out: (ms: number) => T): T {
   try {
     return out(parseDuration(value));
   } catch (err) {
@@ -157,14 +149,10 @@ function decodeDuration<T>(
  * `io: 'output'` for what is serialised.
  */
 export const Duration = z
-  .codec(
-    DurationInput,
-    z.string().regex(DURATION_RE).describe('canonical Go-style duration, e.g. "2h45m"'),
-    {
-      decode: (value, ctx) => decodeDuration(value, ctx, formatDuration),
-      encode: (value) => value,
-    },
-  )
+  .codec(DurationInput, z.string().regex(DURATION_RE).describe('canonical Go-style duration, e.g. "2h45m"'), {
+    decode: (value, ctx) => decodeDuration(value, ctx, formatDuration),
+    encode: (value) => value,
+  })
   .meta({
     id: 'Duration',
     description: 'A Go-style duration such as "300ms", "5m", "2h45m" (units ns, us, ms, s, m, h, d, w, mm = 30d, y = 365d) or a number of seconds',
@@ -182,7 +170,8 @@ export const DurationMs = z
     encode: (ms) => formatDuration(ms),
   })
   .meta({
-    description: 'A duration such as "300ms", "5m" or "2h45m" (units ns, us, ms, s, m, h, d, w, mm = 30d, y = 365d) or a number of seconds; read as milliseconds',
+    description:
+      'A duration such as "300ms", "5m" or "2h45m" (units ns, us, ms, s, m, h, d, w, mm = 30d, y = 365d) or a number of seconds; read as milliseconds',
   });
 /** A duration in milliseconds. */
 export type DurationMs = z.output<typeof DurationMs>;

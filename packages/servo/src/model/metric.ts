@@ -4,13 +4,10 @@ import { z } from 'zod';
  * Unit of a metric, as servox serialises it. `""` covers servox's float,
  * int, count and rate units.
  */
-export const Unit = z
-  .enum(['', '%', 'ms', 'bytes', 'GiB', 'cores', 'rpm', 'rps'])
-  .meta({
-    id: 'Unit',
-    description:
-      'Unit of a metric: "" (float, int, count, rate), "%", "ms", "bytes", "GiB", "cores", "rpm" (requests per minute), "rps" (requests per second)',
-  });
+export const Unit = z.enum(['', '%', 'ms', 'bytes', 'GiB', 'cores', 'rpm', 'rps']).meta({
+  id: 'Unit',
+  description: 'Unit of a metric: "" (float, int, count, rate), "%", "ms", "bytes", "GiB", "cores", "rpm" (requests per minute), "rps" (requests per second)',
+});
 /** Unit of a metric. */
 export type Unit = z.output<typeof Unit>;
 

@@ -63,8 +63,7 @@ export function parseMemory(input: string | number): number {
 }
 
 function quantity(kind: 'cpu' | 'memory', pattern: string, expected: string, parse: (v: string | number) => number) {
-  const message = (iss: { input?: unknown }) =>
-    `invalid ${kind} ${typeof iss.input === 'string' ? JSON.stringify(iss.input) : String(iss.input)}: ${expected}`;
+  const message = (iss: { input?: unknown }) => `invalid ${kind} ${typeof iss.input === 'string' ? JSON.stringify(iss.input) : String(iss.input)}: ${expected}`;
   return z.codec(
     z.union([z.string().regex(new RegExp(pattern), { error: message }), z.number().nonnegative({ error: message })], {
       error: message,

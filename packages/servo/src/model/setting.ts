@@ -66,7 +66,10 @@ export const EnumSetting = z
   .object({
     ...common,
     type: z.literal('enum'),
-    values: z.array(z.union([z.string(), z.number()])).min(1).describe('The values the setting may take'),
+    values: z
+      .array(z.union([z.string(), z.number()]))
+      .min(1)
+      .describe('The values the setting may take'),
     value: z.union([z.string(), z.number()]).nullish().describe('Current value, one of values'),
   })
   .superRefine(checkEnum)

@@ -68,10 +68,7 @@ export class MemoryExchange implements Exchange {
       this.#queue.push({ channel, message });
       if (this.#queue.length > this.#maxQueued) {
         const dropped = this.#queue.shift()!;
-        this.#logger.warn(
-          { channel: dropped.channel, maxQueued: this.#maxQueued },
-          'exchange not started: queue full, oldest message dropped',
-        );
+        this.#logger.warn({ channel: dropped.channel, maxQueued: this.#maxQueued }, 'exchange not started: queue full, oldest message dropped');
       }
       return Promise.resolve();
     }

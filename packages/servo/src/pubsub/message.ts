@@ -92,9 +92,7 @@ export class Message {
    */
   json<T = unknown>(): T {
     if (!isJsonContentType(this.contentType)) {
-      throw new MessageContentError(
-        `message content type "${this.contentType}" is not JSON (expected application/json or */*+json)`,
-      );
+      throw new MessageContentError(`message content type "${this.contentType}" is not JSON (expected application/json or */*+json)`);
     }
     try {
       return JSON.parse(this.text()) as T;

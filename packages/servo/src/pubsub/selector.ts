@@ -11,7 +11,7 @@ export interface ChannelSelector {
   matches(channel: string): boolean;
 }
 
-const CHANNEL_NAME = /^[A-Za-z0-9._\/-]{1,128}$/;
+const CHANNEL_NAME = /^[A-Za-z0-9._/-]{1,128}$/;
 const REGEX_SELECTOR = /^\/(.+)\/([A-Za-z]*)$/s;
 // Characters that cannot appear in a channel name but carry meaning in a glob.
 const GLOB_CHARS = /[*?[\]{}()!+@|^$,\\]/;

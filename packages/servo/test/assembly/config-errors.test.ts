@@ -50,7 +50,9 @@ describe('config error corpus', () => {
 
   it.each(fixtures)('%s.yaml fails with the expected located messages', async (name) => {
     const file = join(dir, `${name}.yaml`);
-    const expected = readFileSync(join(dir, `${name}.expected.txt`), 'utf8').trimEnd().replaceAll('<file>', file);
+    const expected = readFileSync(join(dir, `${name}.expected.txt`), 'utf8')
+      .trimEnd()
+      .replaceAll('<file>', file);
     const err = await failure(name);
     expect(hasCode(err, 'SERVO_CONFIG_ERRORS')).toBe(true);
     expect(err.errors.length).toBeGreaterThan(0);

@@ -63,9 +63,7 @@ describe('layout', () => {
   });
 
   it('with a `connectors` list, activates only those, validating a missing section as {} with defaults', async () => {
-    const { loaded, resolved } = await load(
-      'connectors: [notify, scripts]\nscripts:\n  measure: ./m.sh\nmetrics:\n  url: 1\n  bogus: true\n',
-    );
+    const { loaded, resolved } = await load('connectors: [notify, scripts]\nscripts:\n  measure: ./m.sh\nmetrics:\n  url: 1\n  bogus: true\n');
     expect(loaded.sections.map((s) => [s.name, s.type])).toEqual([
       ['notify', 'notify'],
       ['scripts', 'scripts'],
@@ -78,17 +76,9 @@ describe('layout', () => {
 
   it('runs one type twice under two names with a `connectors` mapping', async () => {
     const { loaded } = await load(
-      [
-        'connectors:',
-        '  prom-a: metrics',
-        '  prom/b: metrics',
-        'prom-a:',
-        '  url: http://a:9090',
-        'prom/b:',
-        '  url: http://b:9090',
-        '  port: 9191',
-        '',
-      ].join('\n'),
+      ['connectors:', '  prom-a: metrics', '  prom/b: metrics', 'prom-a:', '  url: http://a:9090', 'prom/b:', '  url: http://b:9090', '  port: 9191', ''].join(
+        '\n',
+      ),
     );
     expect(loaded.sections.map((s) => ({ name: s.name, type: s.type, url: (s.config as { url: string }).url }))).toEqual([
       { name: 'prom-a', type: 'metrics', url: 'http://a:9090' },
@@ -271,7 +261,10 @@ describe('error wording', () => {
     type: 'shaped',
     metadata: { version: '1.0.0', description: 'shaped', maturity: 'experimental' },
     config: z.strictObject({
-      slug: z.string().regex(/^[a-z-]+$/, 'expected a lowercase slug').optional(),
+      slug: z
+        .string()
+        .regex(/^[a-z-]+$/, 'expected a lowercase slug')
+        .optional(),
       limit: z.union([z.number(), z.literal('auto')]).optional(),
       target: z
         .discriminatedUnion('kind', [z.strictObject({ kind: z.literal('http'), url: z.url() }), z.strictObject({ kind: z.literal('file'), path: z.string() })])
@@ -280,9 +273,7 @@ describe('error wording', () => {
     setup() {},
   });
   const parse = (text: string) =>
-    errorsOf(
-      parseConfigText(text, join(dir, 'servo.yaml'), { standardEvents: [], availableTypes: () => ['shaped'], resolveType: async () => shaped }),
-    );
+    errorsOf(parseConfigText(text, join(dir, 'servo.yaml'), { standardEvents: [], availableTypes: () => ['shaped'], resolveType: async () => shaped }));
 
   it("keeps a schema's own message, explains unions and discriminated unions", async () => {
     const file = join(dir, 'servo.yaml');

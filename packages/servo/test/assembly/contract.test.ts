@@ -43,7 +43,13 @@ describe('start hooks', () => {
   it('run in configuration order before attach and startup go out', async () => {
     const log: string[] = [];
     const type = recorder('rec', log);
-    const servo = await Servo.create({ name: 's', connectors: [{ definition: type, name: 'one' }, { definition: type, name: 'two' }] });
+    const servo = await Servo.create({
+      name: 's',
+      connectors: [
+        { definition: type, name: 'one' },
+        { definition: type, name: 'two' },
+      ],
+    });
     await servo.start();
     await servo.close();
     expect(log.slice(0, 2)).toEqual(['start one', 'start two']);
@@ -79,11 +85,7 @@ describe('instancesOf', () => {
     const other = recorder('other', []);
     const servo = await Servo.create({
       name: 's',
-      connectors: [
-        { definition: rec, name: 'a', config: { label: 'first' } },
-        { definition: other },
-        { definition: rec, name: 'b' },
-      ],
+      connectors: [{ definition: rec, name: 'a', config: { label: 'first' } }, { definition: other }, { definition: rec, name: 'b' }],
     });
     const found = servo.instancesOf(rec);
     expectTypeOf(found).toEqualTypeOf<readonly ConnectorInstance<{ label: string }>[]>();

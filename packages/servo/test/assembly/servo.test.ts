@@ -115,7 +115,7 @@ describe('Servo.create', () => {
     expect((err as ConfigErrors).errors[0]!.message).toContain('two connectors are named "twin"');
   });
 
-  it('gives a config schema function the assembly\'s event names, declared events included', async () => {
+  it("gives a config schema function the assembly's event names, declared events included", async () => {
     let events: readonly string[] = [];
     const announcer = defineConnector({ type: 'announcer', metadata, events: [deploy], config: z.object({}), setup() {} });
     const reader = defineConnector({
@@ -190,7 +190,13 @@ describe('Servo events', () => {
 
   it('two instances of one type (one event definition) do not clash', async () => {
     const a = defineConnector({ type: 'a-type', metadata, events: [deploy], config: z.object({}), setup() {} });
-    const servo = await Servo.create({ name: 't', connectors: [{ definition: a, name: 'first' }, { definition: a, name: 'second' }] });
+    const servo = await Servo.create({
+      name: 't',
+      connectors: [
+        { definition: a, name: 'first' },
+        { definition: a, name: 'second' },
+      ],
+    });
     expect(servo.events.get('deploy')).toBe(deploy);
     await servo.close();
   });
@@ -405,7 +411,10 @@ describe('Servo lifecycle', () => {
     const never = recorder('never', log);
 
     await expect(
-      Servo.create({ name: 't', connectors: [{ definition: recorder('one', log) }, { definition: recorder('two', log) }, { definition: failing }, { definition: never }] }),
+      Servo.create({
+        name: 't',
+        connectors: [{ definition: recorder('one', log) }, { definition: recorder('two', log) }, { definition: failing }, { definition: never }],
+      }),
     ).rejects.toThrow('cannot open database');
     expect(log).toEqual(['setup one', 'setup two', 'close two', 'close one']);
   });

@@ -95,8 +95,8 @@ describe('servo validate', () => {
     expect(r.stdout).toBe('');
     const lines = r.stderr.trimEnd().split('\n');
     expect(lines).toHaveLength(2);
-    expect(lines[0]).toMatch(new RegExp(`^servo: ${escape(file)}:2:12: scripts\\.timeout: expected a positive duration`));
-    expect(lines[1]).toMatch(new RegExp(`^servo: ${escape(file)}:4:5: scripts\\.on\\.measur: unknown field "measur"`));
+    expect(lines[0]).toMatch(new RegExp(`^servo: ${escapeRegExp(file)}:2:12: scripts\\.timeout: expected a positive duration`));
+    expect(lines[1]).toMatch(new RegExp(`^servo: ${escapeRegExp(file)}:4:5: scripts\\.on\\.measur: unknown field "measur"`));
     expect(lines[1]).toContain('did you mean "measure"?');
     expect(r.stderr).not.toMatch(STACK_LINE);
   });
@@ -233,7 +233,19 @@ describe('servo show', () => {
 
     expect(r.code).toBe(0);
     const rows = JSON.parse(r.stdout) as { event: string; before: string[]; on: string[]; after: string[] }[];
-    expect(rows.map((e) => e.event)).toEqual(['attach', 'detach', 'startup', 'shutdown', 'metrics', 'components', 'check', 'describe', 'measure', 'adjust', 'promote']);
+    expect(rows.map((e) => e.event)).toEqual([
+      'attach',
+      'detach',
+      'startup',
+      'shutdown',
+      'metrics',
+      'components',
+      'check',
+      'describe',
+      'measure',
+      'adjust',
+      'promote',
+    ]);
     expect(rows.find((e) => e.event === 'adjust')).toMatchObject({ before: ['scripts'], on: [], after: ['scripts'] });
     expect(rows.find((e) => e.event === 'measure')).toMatchObject({ before: [], on: ['scripts'], after: ['scripts'] });
 
@@ -263,6 +275,6 @@ hooks: {}
   });
 });
 
-function escape(s: string): string {
+function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

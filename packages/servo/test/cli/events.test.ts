@@ -196,7 +196,12 @@ echo '{"components":[{"name":"web","settings":[{"name":"cpu","type":"range","min
         { component_name: 'db', setting_name: 'replicas', value: 3 },
       ],
     });
-    expect(r.stdout.trimEnd().split('\n').map((l) => l.split(/\s+/))).toEqual([
+    expect(
+      r.stdout
+        .trimEnd()
+        .split('\n')
+        .map((l) => l.split(/\s+/)),
+    ).toEqual([
       ['COMPONENT', 'SETTING', 'VALUE'],
       ['web', 'cpu', '0.5'],
       ['web', 'memory', '512Mi'],
@@ -253,7 +258,13 @@ describe('servo show metrics|components', () => {
   beforeEach(async () => {
     await writeFiles(f.project, {
       'components.json': JSON.stringify([
-        { name: 'web', settings: [{ name: 'cpu', type: 'range', min: 1, max: 2, step: 1 }, { name: 'replicas', type: 'range', min: 1, max: 9, step: 1 }] },
+        {
+          name: 'web',
+          settings: [
+            { name: 'cpu', type: 'range', min: 1, max: 2, step: 1 },
+            { name: 'replicas', type: 'range', min: 1, max: 9, step: 1 },
+          ],
+        },
         { name: 'db', settings: [] },
       ]),
       'servo.yaml': `scripts:
@@ -267,7 +278,12 @@ describe('servo show metrics|components', () => {
   it('metrics: the metrics the connectors can measure', async () => {
     const r = await run('show', 'metrics');
     expect(r.code).toBe(0);
-    expect(r.stdout.trimEnd().split('\n').map((l) => l.split(/\s+/))).toEqual([
+    expect(
+      r.stdout
+        .trimEnd()
+        .split('\n')
+        .map((l) => l.split(/\s+/)),
+    ).toEqual([
       ['CONNECTOR', 'METRIC', 'UNIT'],
       ['scripts', 'latency', 'ms'],
       ['scripts', 'errors', '-'],
@@ -282,7 +298,12 @@ describe('servo show metrics|components', () => {
   it('components: the components and their settings', async () => {
     const r = await run('show', 'components');
     expect(r.code).toBe(0);
-    expect(r.stdout.trimEnd().split('\n').map((l) => l.split(/\s{2,}/))).toEqual([
+    expect(
+      r.stdout
+        .trimEnd()
+        .split('\n')
+        .map((l) => l.split(/\s{2,}/)),
+    ).toEqual([
       ['CONNECTOR', 'COMPONENT', 'SETTINGS'],
       ['scripts', 'web', 'cpu, replicas'],
       ['scripts', 'db', '-'],

@@ -68,7 +68,11 @@ describe('exit codes', () => {
   });
 
   it('a failed check is 1, through the same table', async () => {
-    await script(f.project, 'checks.sh', `echo '[{"name":"db","id":"db","description":"db","severity":"critical","tags":[],"success":false,"message":"no db","hint":null,"created_at":"2024-05-01T12:00:00Z","run_at":"2024-05-01T12:00:00Z"}]'`);
+    await script(
+      f.project,
+      'checks.sh',
+      `echo '[{"name":"db","id":"db","description":"db","severity":"critical","tags":[],"success":false,"message":"no db","hint":null,"created_at":"2024-05-01T12:00:00Z","run_at":"2024-05-01T12:00:00Z"}]'`,
+    );
     await writeFiles(f.project, { 'servo.yaml': 'scripts:\n  on: { check: ./checks.sh }\n' });
     const r = await servo('check');
     expect(r.code).toBe(ExitCodes.failed);
@@ -83,8 +87,12 @@ describe('servo run with a connector whose start hook fails', () => {
       'servo.yaml': 'starter: {}\n',
     });
     await linkZod(f.project);
-    await installPackage(f.project, 'servo-starter', { starter: './index.js' }, {
-      'index.js': `import { z } from 'zod';
+    await installPackage(
+      f.project,
+      'servo-starter',
+      { starter: './index.js' },
+      {
+        'index.js': `import { z } from 'zod';
 export default {
   type: 'starter',
   metadata: { version: '1.0.0', description: 'fails to start', maturity: 'experimental' },
@@ -95,7 +103,8 @@ export default {
   },
 };
 `,
-    });
+      },
+    );
     const listeners = process.listenerCount('SIGTERM');
 
     const r = await servo('run');

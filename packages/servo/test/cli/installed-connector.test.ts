@@ -13,13 +13,16 @@ const f = useProjectFolders('servo-project-', helloProject);
 const run = (args: string[], env?: Record<string, string>) => servo(['--config', f.config, ...args], { cwd: f.elsewhere, ...(env ? { env } : {}) });
 
 describe('a connector installed as a package', () => {
-  it('`show connectors` lists it, found through the project\'s package.json', async () => {
+  it("`show connectors` lists it, found through the project's package.json", async () => {
     await writeFiles(f.project, { 'servo.yaml': 'hello:\n  greeting: hi\nscripts: {}\n' });
 
     const r = await run(['show', 'connectors']);
 
     expect(r.code).toBe(0);
-    const rows = r.stdout.trimEnd().split('\n').map((l) => l.split(/\s{2,}/));
+    const rows = r.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => l.split(/\s{2,}/));
     expect(rows).toEqual([
       ['NAME', 'TYPE', 'VERSION', 'MATURITY', 'DESCRIPTION'],
       ['hello', 'hello', '1.2.3', 'experimental', 'Says hello from an installed package'],
@@ -75,7 +78,7 @@ describe('a connector installed as a package', () => {
     expect(r.stderr).not.toMatch(STACK_LINE);
   });
 
-  it('`generate hello` uses the connector\'s own generate()', async () => {
+  it("`generate hello` uses the connector's own generate()", async () => {
     const r = await servo(['generate', 'hello', '--stdout', '--file', f.config], { cwd: f.elsewhere });
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('hello:\n  greeting: hello\n');
@@ -91,7 +94,12 @@ describe('servo check', () => {
     const r = await run(['check']);
 
     expect(r.code).toBe(0);
-    expect(r.stdout.trimEnd().split('\n').map((l) => l.split(/\s{2,}/))).toEqual([
+    expect(
+      r.stdout
+        .trimEnd()
+        .split('\n')
+        .map((l) => l.split(/\s{2,}/)),
+    ).toEqual([
       ['CONNECTOR', 'CHECK', 'SEVERITY', 'RESULT', 'MESSAGE', 'HINT'],
       ['hello', 'database', 'common', 'ok', 'database is ready', '-'],
       ['hello', 'queue', 'common', 'ok', 'queue is ready', '-'],

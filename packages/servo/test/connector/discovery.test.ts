@@ -155,7 +155,10 @@ describe('discovery: loading a malformed connector module', () => {
 
   async function loadError(source: string): Promise<ConnectorLoadError> {
     const found = await declare(source);
-    const err = await found.get('hello')!.load().catch((e: unknown) => e);
+    const err = await found
+      .get('hello')!
+      .load()
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConnectorLoadError);
     expect(err).toMatchObject({ code: 'SERVO_CONNECTOR_LOAD' });
     const message = (err as Error).message;

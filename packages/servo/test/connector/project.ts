@@ -37,12 +37,7 @@ export async function linkZod(dir: string): Promise<void> {
  * Writes an installed package `node_modules/<name>` whose package.json
  * declares `connectors` (type -> module path) and whose modules are `modules`.
  */
-export async function installPackage(
-  dir: string,
-  name: string,
-  connectors: Record<string, string>,
-  modules: Record<string, string>,
-): Promise<string> {
+export async function installPackage(dir: string, name: string, connectors: Record<string, string>, modules: Record<string, string>): Promise<string> {
   const pkgDir = join(dir, 'node_modules', name);
   await writeFiles(pkgDir, {
     'package.json': JSON.stringify({ name, version: '1.0.0', type: 'module', servo: { connectors } }, null, 2),

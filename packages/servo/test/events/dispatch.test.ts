@@ -224,7 +224,7 @@ describe('dispatch: on handlers', () => {
     expect(result.status === 'completed' && result.results.map((r) => r.value)).toEqual(['a', 'c']);
   });
 
-  it('with `returnExceptions`, an error becomes that connector\'s result and the rest still answer', async () => {
+  it("with `returnExceptions`, an error becomes that connector's result and the rest still answer", async () => {
     const ok = participant('ok');
     const broken = participant('broken');
     ok.handlers.on(ping, () => 'fine');

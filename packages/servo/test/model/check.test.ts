@@ -36,7 +36,7 @@ describe('Check', () => {
       remedy: () => 'restart it',
       cyclic: {} as Record<string, unknown>,
     };
-    withExtras.cyclic['self'] = withExtras.cyclic;
+    withExtras.cyclic.self = withExtras.cyclic;
     const parsed = Check.parse(withExtras);
     expect(Object.keys(parsed).sort()).toEqual(Object.keys(servoxCheck).sort());
     expect(JSON.parse(JSON.stringify(parsed))).toEqual(servoxCheck);

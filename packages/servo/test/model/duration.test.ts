@@ -1,13 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import {
-  Duration,
-  DURATION_EXPECTED,
-  DurationMs,
-  formatDuration,
-  isInvalidValueError,
-  parseDuration,
-} from '../../src/model/index.js';
+import { Duration, DURATION_EXPECTED, DurationMs, formatDuration, isInvalidValueError, parseDuration } from '../../src/model/index.js';
 
 describe('parseDuration', () => {
   it.each<[string | number, number]>([
@@ -133,6 +126,6 @@ describe('Duration schema', () => {
     for (const bad of ['5x', '-5s', '']) expect(pattern.test(bad)).toBe(false);
     expect(z.toJSONSchema(DurationMs, { io: 'output' })).toMatchObject({ type: 'number', minimum: 0 });
     const out = z.toJSONSchema(z.object({ d: Duration }), { io: 'output' }) as { $defs: Record<string, { type: string }> };
-    expect(out.$defs['Duration']!.type).toBe('string');
+    expect(out.$defs.Duration!.type).toBe('string');
   });
 });

@@ -35,7 +35,13 @@ describe('standard events', () => {
   it.each<[string, z.ZodType, unknown, (string | number)[], RegExp]>([
     ['attach without servo', events.attach.params, {}, ['servo'], /string/],
     ['adjust with no adjustments', events.adjust.params, { adjustments: [] }, ['adjustments'], /at least 1|>=1/],
-    ['adjust with a bad adjustment', events.adjust.params, { adjustments: [{ component_name: 'web', value: 1 }] }, ['adjustments', 0, 'setting_name'], /string/],
+    [
+      'adjust with a bad adjustment',
+      events.adjust.params,
+      { adjustments: [{ component_name: 'web', value: 1 }] },
+      ['adjustments', 0, 'setting_name'],
+      /string/,
+    ],
     ['check with an unknown severity', events.check.params, { halt_on: 'fatal' }, ['halt_on'], /critical/],
     ['measure with a bad duration', events.measure.params, { control: { duration: 'soon' } }, ['control', 'duration'], /expected a duration such as/],
   ])('reject %s', (_label, schema, input, path, message) => {
@@ -81,10 +87,10 @@ describe('standard events', () => {
 
 /** The schema a root `$ref` points at (zod emits named schemas into `$defs`). */
 function root(schema: Record<string, unknown>): Record<string, unknown> {
-  const ref = schema['$ref'];
+  const ref = schema.$ref;
   if (typeof ref !== 'string') return schema;
   const name = decodeURIComponent(ref.replace('#/$defs/', ''));
-  return (schema['$defs'] as Record<string, Record<string, unknown>>)[name]!;
+  return (schema.$defs as Record<string, Record<string, unknown>>)[name]!;
 }
 
 describe('JSON Schema of the standard events', () => {
@@ -92,11 +98,11 @@ describe('JSON Schema of the standard events', () => {
     it.each(NAMES)(`%s: params and result convert (io: ${io})`, (name) => {
       const e = standardEvents.find((x) => x.name === name)!;
       const params = z.toJSONSchema(e.params, { io }) as Record<string, unknown>;
-      expect(params['type']).toBe('object');
-      expect(params['properties']).toBeTypeOf('object');
+      expect(params.type).toBe('object');
+      expect(params.properties).toBeTypeOf('object');
       const result = root(z.toJSONSchema(e.result, { io }) as Record<string, unknown>);
       expect(result).toBeTypeOf('object');
-      expect(result['type'] ?? result['anyOf']).toBeDefined();
+      expect(result.type ?? result.anyOf).toBeDefined();
       expect(JSON.parse(JSON.stringify(result))).toEqual(result);
     });
   }
@@ -108,9 +114,9 @@ describe('JSON Schema of the standard events', () => {
       $defs: Record<string, { description?: string; properties?: Record<string, { default?: unknown; description?: string }> }>;
     };
     expect(adjust.required).toEqual(['adjustments']);
-    expect(adjust.properties['control']!.default).toEqual({});
-    expect(adjust.$defs['Control']!.properties!['duration']).toMatchObject({ default: '0s', description: 'How long to measure' });
-    expect(adjust.$defs['Adjustment']!.description).toMatch(/new value/);
+    expect(adjust.properties.control!.default).toEqual({});
+    expect(adjust.$defs.Control!.properties!.duration).toMatchObject({ default: '0s', description: 'How long to measure' });
+    expect(adjust.$defs.Adjustment!.description).toMatch(/new value/);
     expect(root(z.toJSONSchema(events.startup.result) as Record<string, unknown>)).toMatchObject({ type: 'null' });
     const checks = z.toJSONSchema(events.check.result) as { type: string; items: { $ref: string } };
     expect(checks.type).toBe('array');

@@ -19,9 +19,7 @@ describe('MemoryExchange', () => {
     ex.subscribe('other', () => void got.push('other'));
     await ex.publish('metrics.cpu', Message.text('1'));
     await ex.publish('metrics.mem', Message.text('2'));
-    expect(got.sort()).toEqual(
-      ['exact:metrics.cpu:1', 'glob:metrics.cpu:1', 'regex:metrics.cpu:1', 'glob:metrics.mem:2', 'regex:metrics.mem:2'].sort(),
-    );
+    expect(got.sort()).toEqual(['exact:metrics.cpu:1', 'glob:metrics.cpu:1', 'regex:metrics.cpu:1', 'glob:metrics.mem:2', 'regex:metrics.mem:2'].sort());
     await ex.stop();
   });
 

@@ -78,11 +78,7 @@ describe('scripts connector: on', () => {
     const p = await setUp({ on: { measure: './measure.sh' } }, 'my_scripts');
     await dispatch([p], measure, { metrics: ['cpu', 'mem'] });
     expect(JSON.parse(await read(dir, 'stdin.json'))).toEqual({ metrics: ['cpu', 'mem'] });
-    expect((await read(dir, 'env.txt')).trim().split('\n')).toEqual([
-      'SERVO_CONNECTOR=my_scripts',
-      'SERVO_EVENT=measure',
-      'SERVO_PREPOSITION=on',
-    ]);
+    expect((await read(dir, 'env.txt')).trim().split('\n')).toEqual(['SERVO_CONNECTOR=my_scripts', 'SERVO_EVENT=measure', 'SERVO_PREPOSITION=on']);
   });
 
   it('empty stdout means no result', async () => {
@@ -227,9 +223,7 @@ describe('scripts connector: after', () => {
   it('a failing after script is reported in afterErrors', async () => {
     const p = await setUp({ after: { measure: ['exit 4'] } });
     const r = await dispatch([p], measure, {});
-    expect(r.status === 'completed' && r.afterErrors.map((e) => (e.cause as Error).message)).toEqual([
-      'script "exit 4" (after:measure) exited with status 4',
-    ]);
+    expect(r.status === 'completed' && r.afterErrors.map((e) => (e.cause as Error).message)).toEqual(['script "exit 4" (after:measure) exited with status 4']);
   });
 });
 
@@ -245,7 +239,10 @@ describe('scripts connector: config', () => {
   });
 
   it('rejects unknown fields, bad timeouts and empty commands', () => {
-    const issues = (v: unknown) => schema().safeParse(v).error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    const issues = (v: unknown) =>
+      schema()
+        .safeParse(v)
+        .error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
     expect(issues({ timout: '1s' })).toEqual([': unknown field "timout"; known fields: timeout, shell, cwd, before, on, after']);
     expect(issues({ timeout: 'soon' })?.[0]).toMatch(/^timeout: expected a positive duration/);
     expect(issues({ timeout: 0 })?.[0]).toMatch(/^timeout: expected a positive duration/);

@@ -78,13 +78,7 @@ export interface TreeInterpolation {
  * A plain (unquoted) scalar is re-typed after substitution as YAML would type
  * it (`${PORT:-8080}` gives the number 8080); a quoted one stays a string.
  */
-export function interpolateTree(
-  source: YamlSource,
-  root: Node | null,
-  path: readonly PathSegment[],
-  env: Env,
-  into: TreeInterpolation,
-): void {
+export function interpolateTree(source: YamlSource, root: Node | null, path: readonly PathSegment[], env: Env, into: TreeInterpolation): void {
   visit(source, root, [...path], env, into);
 }
 
@@ -119,7 +113,7 @@ function visit(source: YamlSource, node: Node | null, path: PathSegment[], env: 
       visit(source, pair.value as Node | null, key === undefined ? path : [...path, key], env, into);
     }
   } else if (isSeq(node)) {
-    node.items.forEach((item, i) => visit(source, item as Node, [...path, i], env, into));
+    for (const [i, item] of node.items.entries()) visit(source, item as Node, [...path, i], env, into);
   }
   // Aliases are skipped: their anchored node is visited where it is defined.
 }

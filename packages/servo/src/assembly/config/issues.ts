@@ -57,7 +57,7 @@ function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
   for (const segment of path) {
     if (current === null || typeof current !== 'object') return ABSENT;
     const record = current as Record<PropertyKey, unknown>;
-    if (!Object.prototype.hasOwnProperty.call(record, segment)) return ABSENT;
+    if (!Object.hasOwn(record, segment)) return ABSENT;
     current = record[segment];
   }
   return current;
@@ -146,13 +146,7 @@ function missing(path: readonly PropertyKey[], ctx: IssueContext): Problem {
   };
 }
 
-function enumProblem(
-  path: readonly PropertyKey[],
-  values: string[],
-  value: unknown,
-  echo: boolean,
-  custom: string | undefined,
-): Problem {
+function enumProblem(path: readonly PropertyKey[], values: string[], value: unknown, echo: boolean, custom: string | undefined): Problem {
   const expected = values.length === 1 ? JSON.stringify(values[0]) : `one of: ${listChoices(values)}`;
   const got = value === ABSENT || value === undefined ? '' : `; got ${received(value, echo)}`;
   return {
@@ -163,21 +157,14 @@ function enumProblem(
   };
 }
 
-function unionProblems(
-  issue: IssueLike,
-  path: readonly PropertyKey[],
-  value: unknown,
-  echo: boolean,
-  ctx: IssueContext,
-): Problem[] {
+function unionProblems(issue: IssueLike, path: readonly PropertyKey[], value: unknown, echo: boolean, ctx: IssueContext): Problem[] {
   if (Array.isArray(issue.options) && issue.discriminator !== undefined) {
     // A discriminated union whose tag is missing or unknown: the path ends at the tag.
     if ((value === ABSENT || value === undefined) && path.length > 0) return [missing(path, ctx)];
     return [enumProblem(path, issue.options.map(showLiteral), value, echo, undefined)];
   }
   const branches = (issue.errors as IssueLike[][] | undefined) ?? [];
-  const rootTypeMismatch = (b: IssueLike[]) =>
-    b.some((i) => i.path.length === 0 && (i.code === 'invalid_type' || i.code === 'invalid_value'));
+  const rootTypeMismatch = (b: IssueLike[]) => b.some((i) => i.path.length === 0 && (i.code === 'invalid_type' || i.code === 'invalid_value'));
   // Branches the value's type matched explain the problem best; take the closest one.
   const matched = branches.filter((b) => b.length > 0 && !rootTypeMismatch(b));
   if (matched.length) {
@@ -314,7 +301,7 @@ function clip(text: string): string {
 }
 
 function showLiteral(value: unknown): string {
-  return typeof value === 'string' ? value : JSON.stringify(value) ?? String(value);
+  return typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
 }
 
 /** What was found, without the value itself when it may be a secret. */

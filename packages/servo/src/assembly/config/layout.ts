@@ -93,7 +93,12 @@ export function readLayout(source: YamlSource, root: YAMLMap, available: readonl
     } else if (key === 'name') {
       servoName = stringValue(pair.value);
       if (servoName === undefined) {
-        fail(pair.value ?? pair.key, ['name'], `expected the servo's name (a non-empty string), got ${describe(pair.value)}`, 'write e.g. "name: my-servo", or remove it to use the folder name');
+        fail(
+          pair.value ?? pair.key,
+          ['name'],
+          `expected the servo's name (a non-empty string), got ${describe(pair.value)}`,
+          'write e.g. "name: my-servo", or remove it to use the folder name',
+        );
       }
     } else if (key === 'connectors') {
       declared = readConnectors(pair);
@@ -112,11 +117,21 @@ export function readLayout(source: YamlSource, root: YAMLMap, available: readonl
         const itemNode = item as Node;
         const type = stringValue(itemNode);
         if (type === undefined) {
-          fail(itemNode, ['connectors', i], `expected a connector type name, got ${describe(itemNode)}`, `write one type per item, one of: ${listChoices(available)}`);
+          fail(
+            itemNode,
+            ['connectors', i],
+            `expected a connector type name, got ${describe(itemNode)}`,
+            `write one type per item, one of: ${listChoices(available)}`,
+          );
           return;
         }
         if (list.has(type)) {
-          fail(itemNode, ['connectors', i], `connector type "${type}" is listed twice`, 'remove one entry; to run a type twice, map two names to it: "connectors: {a: TYPE, b: TYPE}"');
+          fail(
+            itemNode,
+            ['connectors', i],
+            `connector type "${type}" is listed twice`,
+            'remove one entry; to run a type twice, map two names to it: "connectors: {a: TYPE, b: TYPE}"',
+          );
           return;
         }
         if (!checkType(type, itemNode, ['connectors', i])) return;
@@ -141,7 +156,12 @@ export function readLayout(source: YamlSource, root: YAMLMap, available: readonl
         }
         const type = stringValue(entry.value);
         if (type === undefined) {
-          fail(entry.value ?? entry.key, ['connectors', name], `expected a connector type name (a string), got ${describe(entry.value)}`, `write "${name}: TYPE" with TYPE one of: ${listChoices(available)}`);
+          fail(
+            entry.value ?? entry.key,
+            ['connectors', name],
+            `expected a connector type name (a string), got ${describe(entry.value)}`,
+            `write "${name}: TYPE" with TYPE one of: ${listChoices(available)}`,
+          );
           continue;
         }
         if (!checkType(type, entry.value!, ['connectors', name])) continue;

@@ -141,10 +141,7 @@ export async function parseConfigText(text: string, file: string, options: Parse
   return { file, servoName: layout.servoName ?? basename(dirname(file)), sections };
 }
 
-async function resolveTypes(
-  instances: readonly Instance[],
-  resolveType: LoadConfigOptions['resolveType'],
-): Promise<Map<string, ConnectorDefinition>> {
+async function resolveTypes(instances: readonly Instance[], resolveType: LoadConfigOptions['resolveType']): Promise<Map<string, ConnectorDefinition>> {
   const types = [...new Set(instances.map((i) => i.type))];
   const resolved = await Promise.all(types.map(async (type) => [type, await resolveType(type)] as const));
   const definitions = new Map<string, ConnectorDefinition>();
@@ -164,9 +161,12 @@ function schemaOf(definition: ConnectorDefinition, context: ConfigSchemaContext)
   try {
     return config(context);
   } catch (err) {
-    throw new ConnectorLoadError(`connector type "${definition.type}": building its config schema failed: ${err instanceof Error ? err.message : String(err)}`, {
-      cause: err,
-    });
+    throw new ConnectorLoadError(
+      `connector type "${definition.type}": building its config schema failed: ${err instanceof Error ? err.message : String(err)}`,
+      {
+        cause: err,
+      },
+    );
   }
 }
 
@@ -190,7 +190,16 @@ async function validateSection(
       input = source.toJS(valueNode);
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
-      return { errors: [new ConfigError(`cannot read this section: ${message}`, { file, ...source.positionOf(valueNode), path: instance.name, hint: 'simplify its anchors and aliases' })] };
+      return {
+        errors: [
+          new ConfigError(`cannot read this section: ${message}`, {
+            file,
+            ...source.positionOf(valueNode),
+            path: instance.name,
+            hint: 'simplify its anchors and aliases',
+          }),
+        ],
+      };
     }
   }
 

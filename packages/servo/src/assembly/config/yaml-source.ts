@@ -158,13 +158,7 @@ function firstLine(message: string): string {
 }
 
 /** Reports duplicate keys and unresolved aliases anywhere in the tree. */
-function checkTree(
-  source: YamlSource,
-  yaml: typeof import('yaml'),
-  node: Node | null,
-  path: PathSegment[],
-  errors: ConfigError[],
-): void {
+function checkTree(source: YamlSource, yaml: typeof import('yaml'), node: Node | null, path: PathSegment[], errors: ConfigError[]): void {
   if (!node) return;
   if (yaml.isAlias(node)) {
     if (source.resolve(node) === null) {
@@ -200,6 +194,6 @@ function checkTree(
       checkTree(source, yaml, pair.value, key === undefined ? path : [...path, key], errors);
     }
   } else if (yaml.isSeq(node)) {
-    node.items.forEach((item, i) => checkTree(source, yaml, item as Node, [...path, i], errors));
+    for (const [i, item] of node.items.entries()) checkTree(source, yaml, item as Node, [...path, i], errors);
   }
 }

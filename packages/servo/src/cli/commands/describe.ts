@@ -11,7 +11,8 @@ export default async function describe(ctx: CommandContext, connectors: string[]
   const names = servo.connectors.map((c) => c.name);
   const unknown = connectors.filter((c) => !names.includes(c));
   // A misspelt name would otherwise print an empty description and succeed.
-  if (unknown.length) throw new UsageError(`unknown connector ${unknown.map((u) => `"${u}"`).join(', ')}; configured connectors: ${names.join(', ') || 'none'}`);
+  if (unknown.length)
+    throw new UsageError(`unknown connector ${unknown.map((u) => `"${u}"`).join(', ')}; configured connectors: ${names.join(', ') || 'none'}`);
   const result = await servo.dispatch(describeEvent, {}, connectors.length ? { include: connectors } : {});
   const results = completedResults(result, ctx);
   if (ctx.output === 'json') return ctx.write(json(results.map((r) => ({ connector: r.connector, description: r.value }))));

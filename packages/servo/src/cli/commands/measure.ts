@@ -15,5 +15,10 @@ export default async function measure(ctx: CommandContext, metrics: string[], op
   const results = completedResults(await servo.dispatch(measureEvent, params), ctx);
   if (ctx.output === 'json') return ctx.write(json(results.map((r) => ({ connector: r.connector, measurement: r.value }))));
   if (results.length === 0) return ctx.write('no connector answered measure\n');
-  ctx.write(table(['CONNECTOR', 'METRIC', 'UNIT', 'TIME', 'VALUE'], results.flatMap((r) => readingRows(r.connector, r.value))));
+  ctx.write(
+    table(
+      ['CONNECTOR', 'METRIC', 'UNIT', 'TIME', 'VALUE'],
+      results.flatMap((r) => readingRows(r.connector, r.value)),
+    ),
+  );
 }

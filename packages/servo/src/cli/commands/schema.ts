@@ -33,7 +33,9 @@ export default async function schema(ctx: CommandContext, name: string | undefin
   }
   const event = events.get(name);
   if (event) {
-    return ctx.write(json({ event: event.name, description: event.description, params: toJsonSchema(event.params, 'input'), result: toJsonSchema(event.result) }));
+    return ctx.write(
+      json({ event: event.name, description: event.description, params: toJsonSchema(event.params, 'input'), result: toJsonSchema(event.result) }),
+    );
   }
   const instance = servo?.connectors.find((c) => c.name === name);
   if (instance) return ctx.write(json(toJsonSchema(configSchemaOf(instance.definition, context), 'input')));
@@ -42,4 +44,3 @@ export default async function schema(ctx: CommandContext, name: string | undefin
   if (type) return ctx.write(json(toJsonSchema(configSchemaOf(await type.load(), context), 'input')));
   throw new UsageError(`"${name}" is neither an event nor a connector; events: ${[...events.keys()].join(', ')}`);
 }
-

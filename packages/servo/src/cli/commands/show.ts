@@ -33,7 +33,12 @@ async function showConnectors(ctx: CommandContext): Promise<void> {
     license: c.definition.metadata.license ?? null,
   }));
   if (ctx.output === 'json') return ctx.write(json(rows));
-  ctx.write(table(['NAME', 'TYPE', 'VERSION', 'MATURITY', 'DESCRIPTION'], rows.map((r) => [r.name, r.type, r.version, r.maturity, r.description])));
+  ctx.write(
+    table(
+      ['NAME', 'TYPE', 'VERSION', 'MATURITY', 'DESCRIPTION'],
+      rows.map((r) => [r.name, r.type, r.version, r.maturity, r.description]),
+    ),
+  );
 }
 
 async function showAvailable(ctx: CommandContext): Promise<void> {
@@ -44,7 +49,12 @@ async function showAvailable(ctx: CommandContext): Promise<void> {
     rows.push({ type: c.type, package: c.packageName, version: d.metadata.version, maturity: d.metadata.maturity, description: d.metadata.description });
   }
   if (ctx.output === 'json') return ctx.write(json(rows));
-  ctx.write(table(['TYPE', 'PACKAGE', 'VERSION', 'MATURITY', 'DESCRIPTION'], rows.map((r) => [r.type, r.package, r.version, r.maturity, r.description])));
+  ctx.write(
+    table(
+      ['TYPE', 'PACKAGE', 'VERSION', 'MATURITY', 'DESCRIPTION'],
+      rows.map((r) => [r.type, r.package, r.version, r.maturity, r.description]),
+    ),
+  );
 }
 
 async function showEvents(ctx: CommandContext): Promise<void> {
@@ -54,7 +64,12 @@ async function showEvents(ctx: CommandContext): Promise<void> {
     return { event: e.name, description: e.description, before: by('before'), on: by('on'), after: by('after') };
   });
   if (ctx.output === 'json') return ctx.write(json(rows));
-  ctx.write(table(['EVENT', 'BEFORE', 'ON', 'AFTER', 'DESCRIPTION'], rows.map((r) => [r.event, r.before, r.on, r.after, r.description])));
+  ctx.write(
+    table(
+      ['EVENT', 'BEFORE', 'ON', 'AFTER', 'DESCRIPTION'],
+      rows.map((r) => [r.event, r.before, r.on, r.after, r.description]),
+    ),
+  );
 }
 
 async function showMetrics(ctx: CommandContext): Promise<void> {
@@ -62,15 +77,23 @@ async function showMetrics(ctx: CommandContext): Promise<void> {
   const results = completedResults(await servo.dispatch(metricsEvent, {}), ctx);
   const rows = results.flatMap((r) => (r.value ?? []).map((m) => ({ connector: r.connector, name: m.name, unit: m.unit })));
   if (ctx.output === 'json') return ctx.write(json(rows));
-  ctx.write(table(['CONNECTOR', 'METRIC', 'UNIT'], rows.map((r) => [r.connector, r.name, r.unit])));
+  ctx.write(
+    table(
+      ['CONNECTOR', 'METRIC', 'UNIT'],
+      rows.map((r) => [r.connector, r.name, r.unit]),
+    ),
+  );
 }
 
 async function showComponents(ctx: CommandContext): Promise<void> {
   const servo = await ctx.loadServo();
   const results = completedResults(await servo.dispatch(componentsEvent, {}), ctx);
-  const rows = results.flatMap((r) =>
-    (r.value ?? []).map((c) => ({ connector: r.connector, name: c.name, settings: (c.settings ?? []).map((s) => s.name) })),
-  );
+  const rows = results.flatMap((r) => (r.value ?? []).map((c) => ({ connector: r.connector, name: c.name, settings: (c.settings ?? []).map((s) => s.name) })));
   if (ctx.output === 'json') return ctx.write(json(rows));
-  ctx.write(table(['CONNECTOR', 'COMPONENT', 'SETTINGS'], rows.map((r) => [r.connector, r.name, r.settings])));
+  ctx.write(
+    table(
+      ['CONNECTOR', 'COMPONENT', 'SETTINGS'],
+      rows.map((r) => [r.connector, r.name, r.settings]),
+    ),
+  );
 }

@@ -47,8 +47,7 @@ export function scriptsConfigSchema(ctx: ConfigSchemaContext): z.ZodType<Scripts
   const byEvent = (preposition: string) =>
     z
       .partialRecord(z.enum(ctx.events as [string, ...string[]]), commands, {
-        error: (iss) =>
-          unknownKeys(iss, (keys) => `unknown event ${keys} under "${preposition}"; known events: ${known}`),
+        error: (iss) => unknownKeys(iss, (keys) => `unknown event ${keys} under "${preposition}"; known events: ${known}`),
       })
       .default({})
       .describe(`Commands run ${preposition === 'on' ? 'to answer' : preposition} an event, by event name`);
@@ -63,7 +62,7 @@ export function scriptsConfigSchema(ctx: ConfigSchemaContext): z.ZodType<Scripts
         .default('30s')
         .describe('Per-command timeout: a duration string or seconds'),
       shell: z.string().min(1).default('/bin/sh').describe('Shell that runs each command as `<shell> -c <command>`'),
-      cwd: z.string().min(1).optional().describe("Working folder of the commands, relative to servo.yaml; default the folder of servo.yaml"),
+      cwd: z.string().min(1).optional().describe('Working folder of the commands, relative to servo.yaml; default the folder of servo.yaml'),
       before: byEvent('before'),
       on: byEvent('on'),
       after: byEvent('after'),

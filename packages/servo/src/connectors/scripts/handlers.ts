@@ -51,7 +51,7 @@ export function scriptBeforeHandler(event: string, commands: readonly string[], 
 export function scriptOnHandler(event: string, commands: readonly string[], runner: ScriptRunner): OnHandler {
   return async (params, ctx) => {
     const stdin = JSON.stringify(params);
-    let result: unknown = undefined;
+    let result: unknown;
     for (const command of commands) {
       const site: ScriptSite = { command, event, preposition: 'on' };
       const r = await execute(site, stdin, ctx.signal, runner);

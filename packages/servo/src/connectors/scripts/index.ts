@@ -47,9 +47,7 @@ const scripts = defineConnector<ScriptsConfig>({
       '':
         'Shell commands run on servo events, with the event parameters as JSON on stdin\n' +
         'and SERVO_EVENT, SERVO_PREPOSITION, SERVO_CONNECTOR in the environment.',
-      ...(defaults
-        ? { timeout: 'Per command: a duration ("30s", "1m30s") or seconds', shell: 'Runs each command as <shell> -c <command>' }
-        : {}),
+      ...(defaults ? { timeout: 'Per command: a duration ("30s", "1m30s") or seconds', shell: 'Runs each command as <shell> -c <command>' } : {}),
       before: 'Exit 0 proceeds; exit 100 cancels the event, the first stdout line is the reason',
       on: "JSON printed on stdout is the result, checked against the event's result schema",
       after: 'stdin is {"params": ..., "results": [{"connector": ..., "value": ...}]}',
