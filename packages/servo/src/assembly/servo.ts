@@ -42,7 +42,7 @@ export function createValidatedServo(options: ValidatedServoOptions): Promise<Se
 }
 
 /** A connector to put in an assembly built in code. */
-export interface ConnectorEntry<C = any> {
+export interface ConnectorEntry<C = unknown> {
   definition: ConnectorDefinition<C>;
   /** Instance name; default the definition's type. */
   name?: string;

@@ -133,7 +133,7 @@ export interface CliContext {
  *   setup(ctx) { ctx.on('describe', () => ({ components: [], metrics: [] })); },
  * });
  */
-export interface ConnectorDefinition<C = any> {
+export interface ConnectorDefinition<C = unknown> {
   /** Type name; also the default instance name, e.g. `webhooks`. */
   readonly type: string;
   readonly metadata: ConnectorMetadata;
