@@ -2,20 +2,15 @@ import { ConfigError, ConfigErrors, EventCancelledError, Message, type Connector
 import type { WebhookConfig, WebhooksConfig } from './config.js';
 import type { DeliveryEngine } from './delivery/engine.js';
 import { newMessageId } from './delivery/id.js';
-import type { DeliveryStore, DrainSummary, EndpointStats, SendOutcome, WebhookEndpoint, WebhookResponse } from './delivery/types.js';
+import { openStore } from './delivery/store.js';
+import type { DrainSummary, EndpointStats, SendOutcome, WebhookEndpoint, WebhookResponse } from './delivery/types.js';
 import { decide } from './gate.js';
 import { EventBodies } from './payload/body.js';
 import { EVENT_CONTENT_TYPE } from './payload/content-type.js';
 import { USER_AGENT } from './version.js';
 
-const emitters = new WeakMap<object, WebhooksEmitter>();
 /** SQLite files in use in this process, and the connector instance using each. */
 const storeOwners = new Map<string, string>();
-
-/** The emitter serving a connector instance, found by its (normalised) config. */
-export function emitterFor(config: object): WebhooksEmitter | undefined {
-  return emitters.get(config);
-}
 
 /** A new message for `webhook`: a fresh id and its body. */
 function message(bodies: EventBodies, webhook: WebhookConfig): { id: string; body: Uint8Array } {
@@ -58,7 +53,6 @@ export class WebhooksEmitter {
       storeOwners.set(store.file, ctx.name);
       this.#storePath = store.file;
     }
-    emitters.set(ctx.config, this);
   }
 
   /** The configured webhooks. */
@@ -227,9 +221,14 @@ export class WebhooksEmitter {
     });
   }
 
+  #storeFailed(err: Error): void {
+    const { store } = this.#ctx.config.settings;
+    this.#log.error({ store: store.kind === 'sqlite' ? store.file : 'memory', err: err.message }, 'webhook store write failed; will retry');
+  }
+
   async #createEngine(resume: boolean): Promise<DeliveryEngine> {
     const { settings, webhooks } = this.#ctx.config;
-    const [{ DeliveryEngine }, store] = await Promise.all([import('./delivery/engine.js'), openStore(settings.store, this.#log)]);
+    const [{ DeliveryEngine }, store] = await Promise.all([import('./delivery/engine.js'), openStore(settings.store, { onError: (err) => this.#storeFailed(err) })]);
     const endpoints: WebhookEndpoint[] = webhooks.map((w) => ({
       name: w.name,
       url: w.url,
@@ -256,10 +255,4 @@ export class WebhooksEmitter {
     engine.start({ resume });
     return engine;
   }
-}
-
-async function openStore(store: WebhooksConfig['settings']['store'], log: Logger): Promise<DeliveryStore | undefined> {
-  if (store.kind === 'memory') return undefined;
-  const { SqliteStore } = await import('./delivery/sqlite-store.js');
-  return new SqliteStore(store.file, { onError: (err) => log.error({ store: store.file, err: err.message }, 'webhook store write failed; will retry') });
 }
