@@ -4,9 +4,9 @@
  * exist is never created: it simply holds nothing yet.
  * @module
  */
-import { existsSync } from 'node:fs';
 import type { WebhooksConfig } from '../config.js';
-import type { SqliteStore } from '../delivery/sqlite-store.js';
+import { openStore } from '../delivery/store.js';
+import type { DeliveryStore } from '../delivery/types.js';
 
 /** The store of one connector instance, as a CLI command sees it. */
 export interface StoreView {
@@ -18,22 +18,21 @@ export interface StoreView {
   /** Absolute path of the SQLite file (sqlite stores only). */
   readonly file?: string;
   /** The open store; undefined for the memory store and for a file not created yet. */
-  readonly store?: SqliteStore;
+  readonly store?: DeliveryStore;
 }
 
 /** Opened stores; `close()` releases them. Instances sharing one file share one handle. */
 export interface OpenStores {
   readonly views: readonly StoreView[];
   /** The distinct open SQLite stores, each once, with the instances using it. */
-  readonly files: readonly { file: string; store: SqliteStore; connectors: readonly StoreView[] }[];
+  readonly files: readonly { file: string; store: DeliveryStore; connectors: readonly StoreView[] }[];
   close(): void;
 }
 
 /** Opens the store of every instance (the files the running connectors use). */
 export async function openStores(instances: readonly { name: string; config: WebhooksConfig }[]): Promise<OpenStores> {
-  const byFile = new Map<string, { file: string; store: SqliteStore; connectors: StoreView[] }>();
+  const byFile = new Map<string, { file: string; store: DeliveryStore; connectors: StoreView[] }>();
   const views: StoreView[] = [];
-  let Store: typeof SqliteStore | undefined;
   try {
     for (const { name, config } of instances) {
       const s = config.settings.store;
@@ -43,10 +42,12 @@ export async function openStores(instances: readonly { name: string; config: Web
       }
       const file = s.file;
       let entry = byFile.get(file);
-      if (!entry && existsSync(file)) {
-        Store ??= (await import('../delivery/sqlite-store.js')).SqliteStore;
-        entry = { file, store: new Store(file), connectors: [] };
-        byFile.set(file, entry);
+      if (!entry) {
+        const store = await openStore(s, { existing: true });
+        if (store) {
+          entry = { file, store, connectors: [] };
+          byFile.set(file, entry);
+        }
       }
       const view: StoreView = { connector: name, config, spec: `sqlite:${s.path}`, file, ...(entry ? { store: entry.store } : {}) };
       entry?.connectors.push(view);
