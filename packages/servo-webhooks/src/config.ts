@@ -29,7 +29,6 @@ import { DELIVERY_DEFAULTS } from './defaults.js';
  * @module
  */
 
-
 const NAME = /^[A-Za-z0-9_\-./]{1,128}$/;
 // Compiled here so a bad selector is a located config error, not a failure of every command at setup.
 const CHANNEL_SELECTOR = z
@@ -42,9 +41,7 @@ const CHANNEL_SELECTOR = z
       ctx.addIssue({ code: 'custom', message: (err as Error).message });
     }
   });
-const CHANNEL_NAME = z
-  .string()
-  .refine(isValidChannelName, 'expected a channel name: 1-128 letters, digits, ".", "-", "_" or "/"');
+const CHANNEL_NAME = z.string().refine(isValidChannelName, 'expected a channel name: 1-128 letters, digits, ".", "-", "_" or "/"');
 
 /** `before:measure` split into its parts. */
 export interface EventSubscription {
@@ -78,7 +75,7 @@ export interface WebhookConfig {
 /** Connector-level delivery settings. */
 export interface DeliverySettings {
   /** `memory`, or `sqlite:PATH` for durable, resumable deliveries. */
-  readonly store: { readonly kind: 'memory' } | { readonly kind: 'sqlite'; /** As written. */ readonly path: string; /** Absolute. */ readonly file: string };
+  readonly store: { readonly kind: 'memory' } | { readonly kind: 'sqlite' /** As written. */; readonly path: string /** Absolute. */; readonly file: string };
   readonly maxQueue: number;
   readonly drainTimeoutMs: number;
   readonly concurrency: number;
@@ -200,7 +197,11 @@ function webhookSchema(events: readonly string[]) {
           }
           if (!HEADER_VALUE.test(v)) {
             // The value itself is not echoed: headers often carry tokens.
-            ctx.addIssue({ code: 'custom', message: `the value of header "${n}" cannot hold line breaks, control characters or characters beyond Latin-1`, path: at('value') });
+            ctx.addIssue({
+              code: 'custom',
+              message: `the value of header "${n}" cannot hold line breaks, control characters or characters beyond Latin-1`,
+              path: at('value'),
+            });
           }
         });
       }
@@ -240,10 +241,7 @@ export function configSchema(ctx: { events: readonly string[]; configDir?: strin
   // The outer shape only tells the two forms apart (and names the mapping's
   // fields, for SERVO_WEBHOOKS_<FIELD> overrides); the transform validates the
   // chosen form, so errors point into it instead of a vague "invalid union".
-  const shape = z.union([
-    z.array(z.unknown()),
-    z.looseObject(Object.fromEntries(Object.keys(full.shape).map((k) => [k, z.unknown().optional()]))),
-  ]);
+  const shape = z.union([z.array(z.unknown()), z.looseObject(Object.fromEntries(Object.keys(full.shape).map((k) => [k, z.unknown().optional()])))]);
   return shape
     .transform((input, zctx) => {
       const target = Array.isArray(input) ? list : full;
@@ -274,7 +272,11 @@ function normalise(raw: any, zctx: z.RefinementCtx, isList: boolean, configDir: 
     // Generated names count too: the delivery engine keys endpoints by name, so a clash would merge two webhooks.
     if (seen.has(name)) {
       const given = w.name === undefined ? ' (the name given to this unnamed entry; name it)' : '';
-      zctx.addIssue({ code: 'custom', message: `duplicate webhook name "${name}"${given} (also used by entry ${seen.get(name)! + 1})`, path: isList ? [i, 'name'] : ['webhooks', i, 'name'] });
+      zctx.addIssue({
+        code: 'custom',
+        message: `duplicate webhook name "${name}"${given} (also used by entry ${seen.get(name)! + 1})`,
+        path: isList ? [i, 'name'] : ['webhooks', i, 'name'],
+      });
     }
     seen.set(name, i);
     const events = w.events === undefined ? [] : Array.isArray(w.events) ? w.events : [w.events];
@@ -293,10 +295,7 @@ function normalise(raw: any, zctx: z.RefinementCtx, isList: boolean, configDir: 
       url: w.url,
       secret: w.secret,
       headers,
-      retry:
-        w.backoff === false
-          ? false
-          : { maxTries: w.backoff?.max_tries ?? D.maxTries, maxTimeMs: w.backoff?.max_time ?? D.maxTimeMs },
+      retry: w.backoff === false ? false : { maxTries: w.backoff?.max_tries ?? D.maxTries, maxTimeMs: w.backoff?.max_time ?? D.maxTimeMs },
       timeoutMs: w.timeout,
       failurePolicy: w.failure_policy,
       deadlineMs: w.deadline,
@@ -307,7 +306,12 @@ function normalise(raw: any, zctx: z.RefinementCtx, isList: boolean, configDir: 
   const store = raw.store === 'memory' ? ({ kind: 'memory' } as const) : ({ kind: 'sqlite', path: sqlitePath, file: resolve(configDir, sqlitePath) } as const);
   const caFile = raw.ca_file === undefined ? undefined : resolve(configDir, raw.ca_file);
   if (caFile !== undefined && !existsSync(caFile)) {
-    zctx.addIssue({ code: 'custom', message: `CA file ${caFile} does not exist`, path: isList ? [] : ['ca_file'], params: { hint: 'give the path of a PEM file, relative to servo.yaml' } });
+    zctx.addIssue({
+      code: 'custom',
+      message: `CA file ${caFile} does not exist`,
+      path: isList ? [] : ['ca_file'],
+      params: { hint: 'give the path of a PEM file, relative to servo.yaml' },
+    });
   }
   return {
     webhooks,

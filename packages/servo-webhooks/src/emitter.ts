@@ -77,9 +77,7 @@ export class WebhooksEmitter {
     }
     for (const w of ctx.config.webhooks) {
       for (const selector of w.channels) {
-        this.#subscriptions.push(
-          ctx.servo.exchange.subscribe(selector, (message, channel) => this.#queueMessage(w, channel, message)),
-        );
+        this.#subscriptions.push(ctx.servo.exchange.subscribe(selector, (message, channel) => this.#queueMessage(w, channel, message)));
       }
     }
   }
@@ -111,14 +109,7 @@ export class WebhooksEmitter {
    * Sends one signed request now and waits for the answer (used by gates and
    * by `servo webhooks trigger`).
    */
-  async send(
-    webhook: WebhookConfig,
-    event: string,
-    body: Uint8Array,
-    id: string,
-    deadlineMs = webhook.deadlineMs,
-    signal?: AbortSignal,
-  ): Promise<SendOutcome> {
+  async send(webhook: WebhookConfig, event: string, body: Uint8Array, id: string, deadlineMs = webhook.deadlineMs, signal?: AbortSignal): Promise<SendOutcome> {
     const engine = await this.engine();
     return engine.send({ webhook: webhook.name, event, body, contentType: EVENT_CONTENT_TYPE, id }, { deadlineMs, ...(signal ? { signal } : {}) });
   }
@@ -228,7 +219,10 @@ export class WebhooksEmitter {
 
   async #createEngine(resume: boolean): Promise<DeliveryEngine> {
     const { settings, webhooks } = this.#ctx.config;
-    const [{ DeliveryEngine }, store] = await Promise.all([import('./delivery/engine.js'), openStore(settings.store, { onError: (err) => this.#storeFailed(err) })]);
+    const [{ DeliveryEngine }, store] = await Promise.all([
+      import('./delivery/engine.js'),
+      openStore(settings.store, { onError: (err) => this.#storeFailed(err) }),
+    ]);
     const endpoints: WebhookEndpoint[] = webhooks.map((w) => ({
       name: w.name,
       url: w.url,

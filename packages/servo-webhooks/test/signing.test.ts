@@ -72,12 +72,7 @@ describe('servoSignature (original X-Servo-Signature)', () => {
 describe('standardSignature (Standard Webhooks)', () => {
   it('reproduces the published Standard Webhooks test vector', () => {
     // From the standard-webhooks / svix library test suites.
-    const sig = standardSignature(
-      'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
-      'msg_p5jXN8AQM9LWM0D4loKWxJek',
-      1614265330,
-      enc('{"test": 2432232314}'),
-    );
+    const sig = standardSignature('whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', 'msg_p5jXN8AQM9LWM0D4loKWxJek', 1614265330, enc('{"test": 2432232314}'));
     expect(sig).toBe('v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=');
   });
 

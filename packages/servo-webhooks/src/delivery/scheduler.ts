@@ -135,7 +135,10 @@ export class Scheduler {
     const { reporter } = this.deps;
     switch (step.outcome) {
       case 'aborted':
-        reporter.logger.debug({ webhook: ep.name, event: d.event, id: d.id, attempt: d.attempts }, 'webhook attempt aborted by shutdown; delivery stays pending');
+        reporter.logger.debug(
+          { webhook: ep.name, event: d.event, id: d.id, attempt: d.attempts },
+          'webhook attempt aborted by shutdown; delivery stays pending',
+        );
         d.attempts--;
         backlog.release(d, now);
         return;

@@ -146,9 +146,7 @@ export class SqliteStore implements PersistentStore {
     }
     const db = this.db;
     this.stmt = {
-      add: db.prepare(
-        'INSERT INTO pending (id, webhook, event, content_type, body, created_at, attempts, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-      ),
+      add: db.prepare('INSERT INTO pending (id, webhook, event, content_type, body, created_at, attempts, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
       reschedule: db.prepare('UPDATE pending SET attempts = ?, next_attempt_at = ? WHERE id = ?'),
       remove: db.prepare('DELETE FROM pending WHERE id = ?'),
       dead: db.prepare(
@@ -156,7 +154,9 @@ export class SqliteStore implements PersistentStore {
       ),
       // Raw rows (arrays): paging in is on the drain path, and objects per row cost ~40% more.
       pending: db
-        .prepare('SELECT seq, id, webhook, event, content_type, body, created_at, attempts, next_attempt_at FROM pending WHERE webhook = ? AND seq > ? ORDER BY seq LIMIT ?')
+        .prepare(
+          'SELECT seq, id, webhook, event, content_type, body, created_at, attempts, next_attempt_at FROM pending WHERE webhook = ? AND seq > ? ORDER BY seq LIMIT ?',
+        )
         .raw(true),
       deadAll: db.prepare('SELECT * FROM dead ORDER BY failed_at DESC LIMIT ?'),
       deadOf: db.prepare('SELECT * FROM dead WHERE webhook = ? ORDER BY failed_at DESC LIMIT ?'),

@@ -265,10 +265,10 @@ class PostCall implements AbortTarget {
   onError(err: Error): void {
     if (this.settled) return;
     const webhook = this.req.webhook;
-    if (isWebhookError(err)) return this.fail(err);
     const code = (err as { code?: unknown })?.code;
-    if (typeof code === 'string' && TIMEOUT_CODES.has(code)) return this.fail(new WebhookTimeoutError(webhook, this.req.timeoutMs, this.phase));
-    this.fail(new WebhookNetworkError(webhook, typeof code === 'string' ? code : undefined, err));
+    if (isWebhookError(err)) this.fail(err);
+    else if (typeof code === 'string' && TIMEOUT_CODES.has(code)) this.fail(new WebhookTimeoutError(webhook, this.req.timeoutMs, this.phase));
+    else this.fail(new WebhookNetworkError(webhook, typeof code === 'string' ? code : undefined, err));
   }
 
   private finish(truncated: boolean): void {

@@ -184,9 +184,7 @@ export interface Clock {
 }
 
 /** Result of {@link DeliveryEngine.send}. */
-export type SendOutcome =
-  | { ok: true; response: WebhookResponse; attempts: number }
-  | { ok: false; error: Error; attempts: number; response?: WebhookResponse };
+export type SendOutcome = { ok: true; response: WebhookResponse; attempts: number } | { ok: false; error: Error; attempts: number; response?: WebhookResponse };
 
 /** Totals logged and returned by {@link DeliveryEngine.drain}. */
 export interface DrainSummary {

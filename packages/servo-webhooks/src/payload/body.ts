@@ -65,7 +65,9 @@ export function buildBody(input: BodyInput): Uint8Array<ArrayBuffer> {
 
 /** The body as a JSON string (what {@link buildBody} encodes). */
 export function buildBodyJson(input: BodyInput): string {
-  return '{"id":' + JSON.stringify(String(input.id)) + eventPart(input) + JSON.stringify(String(input.webhook)) + HEAD_END + bodyTail(input.params, input.results);
+  return (
+    '{"id":' + JSON.stringify(String(input.id)) + eventPart(input) + JSON.stringify(String(input.webhook)) + HEAD_END + bodyTail(input.params, input.results)
+  );
 }
 
 /**
@@ -95,9 +97,12 @@ const HEAD_END = '},"schema_version":' + SCHEMA_VERSION;
 function eventPart(input: Pick<BodyInput, 'event' | 'createdAt' | 'servo'>): string {
   if (!Number.isFinite(input.createdAt.getTime())) throw new RangeError('webhook body createdAt is an invalid Date');
   return (
-    ',"event":' + JSON.stringify(String(input.event)) +
-    ',"created_at":"' + input.createdAt.toISOString() +
-    '","servo":{"name":' + JSON.stringify(String(input.servo)) +
+    ',"event":' +
+    JSON.stringify(String(input.event)) +
+    ',"created_at":"' +
+    input.createdAt.toISOString() +
+    '","servo":{"name":' +
+    JSON.stringify(String(input.servo)) +
     '},"webhook":{"name":'
   );
 }

@@ -147,7 +147,18 @@ describe('servo webhooks list --stats', () => {
 });
 
 describe('servo webhooks dead', () => {
-  type DeadRow = { id: string; connector: string | null; webhook: string; event: string; failed_at: string; created_at: string; attempts: number; error: string; content_type: string; body?: string };
+  type DeadRow = {
+    id: string;
+    connector: string | null;
+    webhook: string;
+    event: string;
+    failed_at: string;
+    created_at: string;
+    attempts: number;
+    error: string;
+    content_type: string;
+    body?: string;
+  };
 
   it('lists id, webhook, event, failed_at and error of each dead letter; never the body or the secret', async () => {
     const run = await cli('webhooks', 'dead');
@@ -177,7 +188,13 @@ describe('servo webhooks dead', () => {
     expect(rows.map((x) => x.id).sort()).toEqual([...sent.keys()].sort());
     for (const row of rows) {
       expect(row).not.toHaveProperty('body');
-      expect(row).toMatchObject({ connector: 'hooks', webhook: 'rejected', event: sent.get(row.id)!.header('x-servo-event'), attempts: 1, content_type: 'application/json' });
+      expect(row).toMatchObject({
+        connector: 'hooks',
+        webhook: 'rejected',
+        event: sent.get(row.id)!.header('x-servo-event'),
+        attempts: 1,
+        content_type: 'application/json',
+      });
       expect(row.error).toMatch(/400/);
     }
     const failedAt = rows.map((x) => Date.parse(x.failed_at));
@@ -224,11 +241,14 @@ describe('servo webhooks dead', () => {
   it('keeps showing what the store holds for webhooks no longer configured', async () => {
     // Same folder and store, but `rejected` and `unreachable` were renamed away.
     const renamed = p.path('renamed.yaml');
-    writeFileSync(renamed, `webhooks:
+    writeFileSync(
+      renamed,
+      `webhooks:
   store: sqlite:./state/webhooks.db
   webhooks:
     - {name: renamed, channels: [a.*], url: '${r.url('/ok')}', secret: ${SECRET}}
-`);
+`,
+    );
     const stats = await runServo(['--output', 'json', 'webhooks', 'list', '--stats'], { config: renamed, cwd: p.dir });
     expect(stats.code).toBe(0);
     expect(JSON.parse(stats.stdout)).toMatchObject([{ name: 'renamed', pending: 0, dead: 0 }]);

@@ -207,7 +207,11 @@ describe('SERVO_WEBHOOKS_<FIELD> overrides and servo config', () => {
   afterAll(() => asm.remove());
 
   it('overrides a delivery setting the file does not mention, and prints the effective values without secrets', async () => {
-    const run = await runServo(['config', '--output', 'json'], { config: asm.configFile, cwd: asm.dir, env: { SERVO_WEBHOOKS_DRAIN_TIMEOUT: '90s', SERVO_WEBHOOKS_CONCURRENCY: '2' } });
+    const run = await runServo(['config', '--output', 'json'], {
+      config: asm.configFile,
+      cwd: asm.dir,
+      env: { SERVO_WEBHOOKS_DRAIN_TIMEOUT: '90s', SERVO_WEBHOOKS_CONCURRENCY: '2' },
+    });
     expect(run.code).toBe(0);
     const printed = JSON.parse(run.stdout).webhooks;
     expect(printed).toMatchObject({ drain_timeout: '1m30s', concurrency: 2, store: 'memory' });

@@ -133,7 +133,11 @@ describe('after-webhooks', () => {
 
   it('sends nothing when the event is cancelled by another connector', async () => {
     const r = await rx(() => ({ status: 204 }));
-    const gate = await startReceiver(() => ({ status: 200, headers: { 'content-type': 'application/vnd.opsani.servo.errors.CancelEventError+json' }, body: '{"reason":"no"}' }));
+    const gate = await startReceiver(() => ({
+      status: 200,
+      headers: { 'content-type': 'application/vnd.opsani.servo.errors.CancelEventError+json' },
+      body: '{"reason":"no"}',
+    }));
     try {
       ({ servo } = await webhooksServo([hook(r.url()), { name: 'gate', events: 'before:measure', url: gate.url(), secret: 'g' }]));
       expect((await servo.dispatch('measure', {})).status).toBe('cancelled');

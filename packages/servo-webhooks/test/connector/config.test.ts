@@ -193,10 +193,20 @@ describe('webhooks config: secrets, headers, names', () => {
     ['x-servo-event'],
     ['user-agent'],
   ])('rejects the reserved header %s (list and map forms)', (name) => {
-    expect(issues([{ ...base, headers: [{ name: 'x-ok', value: '1' }, { name, value: 'forged' }] }])).toEqual([
-      `0.headers.1.name: header "${name}" is set by the connector and cannot be replaced`,
+    expect(
+      issues([
+        {
+          ...base,
+          headers: [
+            { name: 'x-ok', value: '1' },
+            { name, value: 'forged' },
+          ],
+        },
+      ]),
+    ).toEqual([`0.headers.1.name: header "${name}" is set by the connector and cannot be replaced`]);
+    expect(issues([{ ...base, headers: { [name]: 'forged' } }])).toEqual([
+      `0.headers.${name}: header "${name}" is set by the connector and cannot be replaced`,
     ]);
-    expect(issues([{ ...base, headers: { [name]: 'forged' } }])).toEqual([`0.headers.${name}: header "${name}" is set by the connector and cannot be replaced`]);
   });
 
   it('rejects header names and values the HTTP client would refuse (every request would fail)', () => {
@@ -206,7 +216,9 @@ describe('webhooks config: secrets, headers, names', () => {
     expect(issues([{ ...base, headers: [{ name: 'x-ok', value: 'line1\nline2' }] }])).toEqual([
       expect.stringMatching(/^0\.headers\.0\.value: the value of header "x-ok" cannot hold line breaks/),
     ]);
-    expect(issues([{ ...base, headers: { 'x:colon': 'v' } }])).toEqual([expect.stringMatching(/^0\.headers\.x:colon: "x:colon" is not a valid HTTP header name/)]);
+    expect(issues([{ ...base, headers: { 'x:colon': 'v' } }])).toEqual([
+      expect.stringMatching(/^0\.headers\.x:colon: "x:colon" is not a valid HTTP header name/),
+    ]);
     expect(issues([{ ...base, headers: { 'x-ok': 'price in €' } }])).toEqual([expect.stringMatching(/^0\.headers\.x-ok: .*beyond Latin-1/)]);
     expect(issues([{ ...base, headers: { 'x-token': 'Bearer abc\r\nX-Evil: 1' } }]).join('\n')).not.toContain('Bearer abc');
     expect(ok([{ ...base, headers: { 'x-ok': 'tab\tand café' } }]).webhooks[0]!.headers).toEqual({ 'x-ok': 'tab\tand café' });
@@ -250,7 +262,10 @@ describe('encodeConfig (what `servo config` prints)', () => {
     expect(encoded.webhooks[0]).toMatchObject({ events: ['after:measure'], backoff: { max_tries: 4, max_time: '2m' }, timeout: '1.5s' });
     expect(encoded.webhooks[1]).toMatchObject({ backoff: false, failure_policy: 'fail' });
     // Everything reads back the same, but for header values, which are masked.
-    const masked = { ...config, webhooks: config.webhooks.map((w) => ({ ...w, headers: Object.fromEntries(Object.keys(w.headers).map((k) => [k, '********'])) })) };
+    const masked = {
+      ...config,
+      webhooks: config.webhooks.map((w) => ({ ...w, headers: Object.fromEntries(Object.keys(w.headers).map((k) => [k, '********'])) })),
+    };
     expect(schema.parse(encoded)).toEqual(masked);
     expect(encoded.webhooks[0]!.headers).toEqual({ 'x-a': '********' });
   });

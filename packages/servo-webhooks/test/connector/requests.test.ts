@@ -148,10 +148,9 @@ describe('events declared by another connector', () => {
   });
 
   it('sends before:deploy and after:deploy bodies that validate against the event-derived schemas', async () => {
-    ({ servo } = await webhooksServo(
-      [{ name: 'deploys', events: ['before:deploy', 'after:deploy'], url: receiver.url(), secret: RAW_SECRET }],
-      { extra: [{ definition: deployer }] },
-    ));
+    ({ servo } = await webhooksServo([{ name: 'deploys', events: ['before:deploy', 'after:deploy'], url: receiver.url(), secret: RAW_SECRET }], {
+      extra: [{ definition: deployer }],
+    }));
     const result = await servo.dispatch('deploy', { version: '1.2.3' });
     expect(result.status).toBe('completed');
     const reqs = await receiver.waitFor(2);

@@ -113,9 +113,7 @@ describe('delivery', () => {
 
   it('schedules exactly by Retry-After and the floor after a 429 (fake clock)', async () => {
     const clock = new FakeClock();
-    const r = await server((_req, res, n) =>
-      n === 1 ? reply(res, 429, '', { 'retry-after': '3' }) : n === 2 ? reply(res, 429) : reply(res, 200),
-    );
+    const r = await server((_req, res, n) => (n === 1 ? reply(res, 429, '', { 'retry-after': '3' }) : n === 2 ? reply(res, 429) : reply(res, 200)));
     const log = captureLogger();
     const e = engine({ endpoints: [endpoint('w', r.url)], logger: log, clock, retryFloorMs: 10_000 });
     e.enqueue({ webhook: 'w', event: 'after:x', body: bytes('{}'), contentType: 'application/json' });
@@ -275,7 +273,12 @@ describe('delivery', () => {
     e.enable('w');
     await waitFor(() => e.stats().w!.delivered === 3);
     // The delivery that got the 410 was kept and is sent again.
-    expect(r.requests.slice(1).map((q) => q.body.toString()).sort()).toEqual(['1', '2', '3']);
+    expect(
+      r.requests
+        .slice(1)
+        .map((q) => q.body.toString())
+        .sort(),
+    ).toEqual(['1', '2', '3']);
     expect(e.stats().w!.disabled).toBe(false);
     expect(log.lines.filter((l) => l.level === 'error')).toHaveLength(1);
   });

@@ -31,7 +31,25 @@ describe.skipIf(!hasOpenssl())('TLS and HTTP/2 (certificate made with openssl at
     const keyPath = join(dir, 'key.pem');
     execFileSync(
       'openssl',
-      ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', keyPath, '-out', caPath, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'],
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-keyout',
+        keyPath,
+        '-out',
+        caPath,
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+      ],
       { stdio: 'ignore' },
     );
     server = createSecureServer({ key: readFileSync(keyPath), cert: readFileSync(caPath), allowHTTP1: true }, (req, res) => {
@@ -55,7 +73,10 @@ describe.skipIf(!hasOpenssl())('TLS and HTTP/2 (certificate made with openssl at
   async function sendWith(opts: { http2?: boolean; ca?: string }) {
     const e = new DeliveryEngine({ endpoints: [endpoint('tls', url, { retry: false })], userAgent: 't', ...opts });
     try {
-      return await e.send({ webhook: 'tls', event: 'before:x', body: bytes('{"h":2}'), contentType: 'application/json', id: 'msg_tls' }, { deadlineMs: 10_000 });
+      return await e.send(
+        { webhook: 'tls', event: 'before:x', body: bytes('{"h":2}'), contentType: 'application/json', id: 'msg_tls' },
+        { deadlineMs: 10_000 },
+      );
     } finally {
       await e.close();
     }

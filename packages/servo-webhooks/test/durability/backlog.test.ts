@@ -55,7 +55,11 @@ describe('a sqlite backlog', () => {
     const beforeRun = rx.requests.length;
     const run = startServoRun(asm.configFile, asm.dir);
     try {
-      await until(() => pendingCount(store) === 0, () => `still pending; stderr: ${run.stderr()}`, 20_000);
+      await until(
+        () => pendingCount(store) === 0,
+        () => `still pending; stderr: ${run.stderr()}`,
+        20_000,
+      );
       expect(rx.requests.slice(beforeRun).map((r) => r.headers['webhook-id'])).toContain(oldId);
     } finally {
       run.child.kill('SIGTERM');
@@ -113,7 +117,11 @@ describe('a webhook disabled by 410 Gone', () => {
       const enabled = await runServo(['webhooks', 'enable', 'sink'], opts);
       expect(enabled.code).toBe(0);
       expect(enabled.stdout).toContain('sink re-enabled');
-      await until(() => pendingCount(store) === 0, () => `still pending; stderr: ${run.stderr()}`, 20_000);
+      await until(
+        () => pendingCount(store) === 0,
+        () => `still pending; stderr: ${run.stderr()}`,
+        20_000,
+      );
       const resent = rx.requests.filter((r) => r.headers['webhook-id'] === first!.headers['webhook-id']);
       expect(resent.length).toBeGreaterThanOrEqual(2); // the same delivery, same id, once enabled
 

@@ -104,7 +104,12 @@ async function crash(run: ServoRun, r: Receiver, ledger: Ledger): Promise<Pendin
   if (run.child.signalCode === null) run.child.kill('SIGKILL');
   expect(await run.exited).toEqual({ code: null, signal: 'SIGKILL' });
   // Every attempt of the dead process is accounted for before phase 2 starts answering.
-  await Promise.all(ledger.of(1).filter((x) => x.answer === 'unanswered').map((x) => r.waitForAbort(x.req, STEP_TIMEOUT)));
+  await Promise.all(
+    ledger
+      .of(1)
+      .filter((x) => x.answer === 'unanswered')
+      .map((x) => r.waitForAbort(x.req, STEP_TIMEOUT)),
+  );
   ledger.phase = 2;
   return readStore(project!.path('webhooks.db')).pending;
 }
@@ -169,99 +174,100 @@ function expectRecovered(ledger: Ledger, pendingAtKill: PendingRow[], inFlight: 
 }
 
 describe('servo run killed with SIGKILL, sqlite store', () => {
-  it(
-    'with 1,000 deliveries pending: the restart delivers all of them; only attempts in flight at the kill repeat',
-    async () => {
-      const { r, p, ledger, db } = await setUp();
-      // Phase 1: the first attempts fail with 503 (rescheduled), then every attempt hangs until the kill.
-      const FAILING = 3;
-      let arrivals = 0;
-      r.respond = (req) => {
-        const x = ledger.record(req);
-        if (++arrivals <= FAILING) {
-          x.answer = 'error';
-          return { status: 503 };
-        }
-        return 'hang';
-      };
-      const run1 = start(p, PUBLISH_ENV);
-      await until(
-        () => p.published() && pendingCount(db) === TOTAL && ledger.of(1).filter((x) => x.answer === 'unanswered').length === CONCURRENCY,
-        () =>
-          `${TOTAL} pending deliveries and ${CONCURRENCY} attempts in flight (published: ${p.published()}, pending: ${pendingCount(db)}, ` +
-          `attempts: ${ledger.receipts.length}); stderr: ${run1.stderr().slice(-2000)}`,
-        STEP_TIMEOUT,
-      );
-      const inFlight = new Set(ledger.of(1).filter((x) => x.answer === 'unanswered').map((x) => x.id));
+  it('with 1,000 deliveries pending: the restart delivers all of them; only attempts in flight at the kill repeat', async () => {
+    const { r, p, ledger, db } = await setUp();
+    // Phase 1: the first attempts fail with 503 (rescheduled), then every attempt hangs until the kill.
+    const FAILING = 3;
+    let arrivals = 0;
+    r.respond = (req) => {
+      const x = ledger.record(req);
+      if (++arrivals <= FAILING) {
+        x.answer = 'error';
+        return { status: 503 };
+      }
+      return 'hang';
+    };
+    const run1 = start(p, PUBLISH_ENV);
+    await until(
+      () => p.published() && pendingCount(db) === TOTAL && ledger.of(1).filter((x) => x.answer === 'unanswered').length === CONCURRENCY,
+      () =>
+        `${TOTAL} pending deliveries and ${CONCURRENCY} attempts in flight (published: ${p.published()}, pending: ${pendingCount(db)}, ` +
+        `attempts: ${ledger.receipts.length}); stderr: ${run1.stderr().slice(-2000)}`,
+      STEP_TIMEOUT,
+    );
+    const inFlight = new Set(
+      ledger
+        .of(1)
+        .filter((x) => x.answer === 'unanswered')
+        .map((x) => x.id),
+    );
 
-      const pendingAtKill = await crash(run1, r, ledger);
-      expect(pendingAtKill).toHaveLength(TOTAL);
-      expect(ledger.okIds(1).size).toBe(0);
+    const pendingAtKill = await crash(run1, r, ledger);
+    expect(pendingAtKill).toHaveLength(TOTAL);
+    expect(ledger.okIds(1).size).toBe(0);
 
-      await recover(p, r, ledger, pendingAtKill);
-      expectRecovered(ledger, pendingAtKill, inFlight);
-      // Each attempt hanging at the kill had to be sent again: the duplicates are exactly those.
-      expect(inFlight.size).toBe(CONCURRENCY);
-      for (const id of inFlight) expect(ledger.receipts.filter((x) => x.id === id && x.answer === 'ok')).toHaveLength(1);
-      expect(readStore(db)).toEqual({ pending: [], dead: 0 });
-    },
-    55_000,
-  );
+    await recover(p, r, ledger, pendingAtKill);
+    expectRecovered(ledger, pendingAtKill, inFlight);
+    // Each attempt hanging at the kill had to be sent again: the duplicates are exactly those.
+    expect(inFlight.size).toBe(CONCURRENCY);
+    for (const id of inFlight) expect(ledger.receipts.filter((x) => x.id === id && x.answer === 'ok')).toHaveLength(1);
+    expect(readStore(db)).toEqual({ pending: [], dead: 0 });
+  }, 55_000);
 
-  it(
-    'while deliveries are being accepted: nothing is lost, and only the last answers before the kill are sent again',
-    async () => {
-      const { r, p, ledger, db } = await setUp();
-      // Phase 1: attempts wait until all 1,000 are stored, then get 204s; at the KILL_AT-th 204 the servo is killed.
-      const KILL_AT = 300;
-      // Attempts whose 204 the servo may not have processed and committed yet: those in flight, and one batch just judged.
-      const WINDOW = 2 * CONCURRENCY;
-      let open!: () => void;
-      const allStored = new Promise<void>((resolve) => (open = resolve));
-      let acks = 0;
-      let killed = false;
-      let run1: ServoRun | undefined;
-      r.respond = async (req) => {
-        const x = ledger.record(req);
-        await allStored;
-        if (killed) return 'hang';
-        x.answer = 'ok';
-        x.ack = ++acks;
-        if (acks === KILL_AT) {
-          killed = true;
-          run1!.child.kill('SIGKILL');
-        }
-        return { status: 204 };
-      };
-      run1 = start(p, PUBLISH_ENV);
-      await until(
-        () => p.published(),
-        () => `the loadgen to publish ${TOTAL} messages; stderr: ${run1!.stderr().slice(-2000)}`,
-        STEP_TIMEOUT,
-      );
-      expect(pendingCount(db)).toBe(TOTAL);
-      open();
-      await until(() => killed, () => `${KILL_AT} accepted deliveries (got ${acks})`, STEP_TIMEOUT);
+  it('while deliveries are being accepted: nothing is lost, and only the last answers before the kill are sent again', async () => {
+    const { r, p, ledger, db } = await setUp();
+    // Phase 1: attempts wait until all 1,000 are stored, then get 204s; at the KILL_AT-th 204 the servo is killed.
+    const KILL_AT = 300;
+    // Attempts whose 204 the servo may not have processed and committed yet: those in flight, and one batch just judged.
+    const WINDOW = 2 * CONCURRENCY;
+    let open!: () => void;
+    const allStored = new Promise<void>((resolve) => (open = resolve));
+    let acks = 0;
+    let killed = false;
+    let run1: ServoRun | undefined;
+    r.respond = async (req) => {
+      const x = ledger.record(req);
+      await allStored;
+      if (killed) return 'hang';
+      x.answer = 'ok';
+      x.ack = ++acks;
+      if (acks === KILL_AT) {
+        killed = true;
+        run1!.child.kill('SIGKILL');
+      }
+      return { status: 204 };
+    };
+    run1 = start(p, PUBLISH_ENV);
+    await until(
+      () => p.published(),
+      () => `the loadgen to publish ${TOTAL} messages; stderr: ${run1!.stderr().slice(-2000)}`,
+      STEP_TIMEOUT,
+    );
+    expect(pendingCount(db)).toBe(TOTAL);
+    open();
+    await until(
+      () => killed,
+      () => `${KILL_AT} accepted deliveries (got ${acks})`,
+      STEP_TIMEOUT,
+    );
 
-      const pendingAtKill = await crash(run1, r, ledger);
-      const acked = ledger.of(1).filter((x) => x.answer === 'ok');
-      expect(acked).toHaveLength(KILL_AT);
-      // Accepted and committed as delivered: gone from the store. Accepted but not yet committed: at most the window.
-      const stillPending = new Set(pendingAtKill.map((row) => row.id));
-      const ackedPending = acked.filter((x) => stillPending.has(x.id));
-      expect(ackedPending.length).toBeLessThanOrEqual(WINDOW);
-      expect(pendingAtKill.length).toBe(TOTAL - KILL_AT + ackedPending.length);
+    const pendingAtKill = await crash(run1, r, ledger);
+    const acked = ledger.of(1).filter((x) => x.answer === 'ok');
+    expect(acked).toHaveLength(KILL_AT);
+    // Accepted and committed as delivered: gone from the store. Accepted but not yet committed: at most the window.
+    const stillPending = new Set(pendingAtKill.map((row) => row.id));
+    const ackedPending = acked.filter((x) => stillPending.has(x.id));
+    expect(ackedPending.length).toBeLessThanOrEqual(WINDOW);
+    expect(pendingAtKill.length).toBe(TOTAL - KILL_AT + ackedPending.length);
 
-      const inFlight = new Set(
-        ledger
-          .of(1)
-          .filter((x) => x.answer === 'unanswered' || (x.answer === 'ok' && x.ack! > KILL_AT - WINDOW))
-          .map((x) => x.id),
-      );
-      await recover(p, r, ledger, pendingAtKill);
-      expectRecovered(ledger, pendingAtKill, inFlight);
-      expect(readStore(db)).toEqual({ pending: [], dead: 0 });
-    },
-    55_000,
-  );
+    const inFlight = new Set(
+      ledger
+        .of(1)
+        .filter((x) => x.answer === 'unanswered' || (x.answer === 'ok' && x.ack! > KILL_AT - WINDOW))
+        .map((x) => x.id),
+    );
+    await recover(p, r, ledger, pendingAtKill);
+    expectRecovered(ledger, pendingAtKill, inFlight);
+    expect(readStore(db)).toEqual({ pending: [], dead: 0 });
+  }, 55_000);
 });

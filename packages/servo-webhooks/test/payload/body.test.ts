@@ -56,7 +56,15 @@ describe('buildBody', () => {
 
   it('error wins over value, and a thrown non-Error is still reported', () => {
     const parsed = JSON.parse(
-      decode(buildBody({ ...base, results: [{ connector: 'a', value: 1, error: new TypeError('t') }, { connector: 'b', error: 'oops' }] })),
+      decode(
+        buildBody({
+          ...base,
+          results: [
+            { connector: 'a', value: 1, error: new TypeError('t') },
+            { connector: 'b', error: 'oops' },
+          ],
+        }),
+      ),
     );
     expect(parsed.results).toEqual([
       { connector: 'a', error: { type: 'TypeError', message: 't' } },

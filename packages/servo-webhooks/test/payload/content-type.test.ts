@@ -1,11 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  CANCEL_CONTENT_TYPES,
-  EVENT_CONTENT_TYPE,
-  EVENT_MEDIA_TYPE,
-  SCHEMA_VERSION,
-  isCancelContentType,
-} from '../../src/payload/content-type.js';
+import { CANCEL_CONTENT_TYPES, EVENT_CONTENT_TYPE, EVENT_MEDIA_TYPE, SCHEMA_VERSION, isCancelContentType } from '../../src/payload/content-type.js';
 
 describe('content types', () => {
   it('the event content type is a vendor +json type carrying the schema version', () => {

@@ -45,9 +45,7 @@ const fakeMeasure = defineEvent({
     duration_ms: z.number().int().nonnegative().default(0),
   }),
   result: z.object({
-    readings: z.array(
-      z.object({ metric: Metric, time: z.date(), value: z.number(), samples: z.bigint().optional() }),
-    ),
+    readings: z.array(z.object({ metric: Metric, time: z.date(), value: z.number(), samples: z.bigint().optional() })),
     annotations: z.record(z.string(), z.string()).default({}),
     tags: z.set(z.string()).optional(),
     by_host: z.map(z.string(), z.number()).optional(),

@@ -123,7 +123,11 @@ describe('serializeJson', () => {
       },
     };
     expect(roundTrip(o)).toEqual({ ok: 1, bad: UNSERIALIZABLE });
-    const t = { toJSON() { throw new Error('nope'); } };
+    const t = {
+      toJSON() {
+        throw new Error('nope');
+      },
+    };
     expect(roundTrip({ t, ok: true })).toEqual({ t: UNSERIALIZABLE, ok: true });
     expect(roundTrip(t)).toBe(UNSERIALIZABLE);
   });
@@ -162,10 +166,22 @@ describe('errorObject', () => {
 
   it('never throws on hostile errors', () => {
     const hostile = new Error('x');
-    Object.defineProperty(hostile, 'message', { get: () => { throw new Error('no'); } });
-    Object.defineProperty(hostile, 'name', { get: () => { throw new Error('no'); } });
+    Object.defineProperty(hostile, 'message', {
+      get: () => {
+        throw new Error('no');
+      },
+    });
+    Object.defineProperty(hostile, 'name', {
+      get: () => {
+        throw new Error('no');
+      },
+    });
     expect(errorObject(hostile)).toEqual({ type: 'Error', message: '' });
-    const noString = { toString() { throw new Error('no'); } };
+    const noString = {
+      toString() {
+        throw new Error('no');
+      },
+    };
     expect(errorObject(noString)).toEqual({ type: 'Object', message: UNSERIALIZABLE });
   });
 });

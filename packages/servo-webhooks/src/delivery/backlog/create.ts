@@ -15,4 +15,3 @@ function isPersistent(store: DeliveryStore): store is PersistentStore {
 export function createBacklog(store: DeliveryStore, options: BacklogOptions): Backlog {
   return isPersistent(store) ? new StoredBacklog(store, options) : new MemoryBacklog(store, options);
 }
-
