@@ -7,8 +7,8 @@
 import { execFile } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative, resolve, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 
@@ -81,41 +81,41 @@ describe('the servo command after npm install', () => {
 });
 
 describe('the built package', () => {
-  it('holds one copy of the code: entry points plus the chunks they share, no per-module files', () => {
-    const entries = new Set([join(DIST, 'cli', 'main.js')]);
+  it('holds no per-module copies: its .js files are the entry points and what they import', () => {
+    const entries = [join(DIST, 'cli', 'main.js')];
     for (const value of Object.values(manifest.exports)) {
       const target = typeof value === 'string' ? value : (value as { default?: string }).default;
-      if (target?.endsWith('.js')) entries.add(join(PKG_DIR, target));
+      if (target?.endsWith('.js')) entries.push(join(PKG_DIR, target));
     }
-    const stray: string[] = [];
+    for (const d of readdirSync(join(DIST, 'connectors'), { withFileTypes: true }))
+      if (d.isDirectory()) entries.push(join(DIST, 'connectors', d.name, 'index.js'));
+    const reached = new Set<string>();
+    const visit = (file: string): void => {
+      if (reached.has(file)) return;
+      reached.add(file);
+      for (const m of readFileSync(file, 'utf8').matchAll(/(?:from|import)\s*['"](\.{1,2}\/[^'"]+\.js)['"]/g)) visit(resolve(dirname(file), m[1]!));
+    };
+    for (const e of entries) visit(e);
+    const all: string[] = [];
     const walk = (d: string): void => {
       for (const e of readdirSync(d, { withFileTypes: true })) {
-        const p = join(d, e.name);
-        if (e.isDirectory()) walk(p);
-        else if (
-          e.name.endsWith('.js') &&
-          !entries.has(p) &&
-          !p.startsWith(join(DIST, 'chunks') + sep) &&
-          !/^connectors\/[^/]+\/index\.js$/.test(relative(DIST, p).split(sep).join('/'))
-        )
-          stray.push(relative(DIST, p));
+        if (e.isDirectory()) walk(join(d, e.name));
+        else if (e.name.endsWith('.js')) all.push(join(d, e.name));
       }
     };
     walk(DIST);
-    expect(stray).toEqual([]);
-    // The package entry that connectors import and the CLI load the same chunks (static imports, transitively).
-    const loaded = (entry: string): Set<string> => {
-      const seen = new Set<string>();
-      const visit = (file: string): void => {
-        if (seen.has(file)) return;
-        seen.add(file);
-        for (const m of readFileSync(file, 'utf8').matchAll(/(?:from|import)\s*"(\.{1,2}\/[^"]+\.js)"/g)) visit(resolve(dirname(file), m[1]!));
-      };
-      visit(entry);
-      return seen;
-    };
-    const fromIndex = loaded(join(DIST, 'index.js'));
-    const shared = [...loaded(join(DIST, 'cli', 'main.js'))].filter((f) => fromIndex.has(f));
-    expect(shared.length).toBeGreaterThan(0);
+    expect(all.filter((f) => !reached.has(f)).map((f) => relative(DIST, f))).toEqual([]);
+  });
+
+  it('gives the package entry, its ./cli subpath and the built-in connectors one copy of servo-core', async () => {
+    // What a connector sees (`import ... from 'servo-core'`) and what the CLI runs share their classes.
+    const script = `
+      const root = await import('servo-core');
+      const cli = await import('servo-core/cli');
+      const scripts = await import(${JSON.stringify(pathToFileURL(join(DIST, 'connectors', 'scripts', 'index.js')).href)});
+      console.log(JSON.stringify([cli.UsageError.prototype instanceof root.ServoError, scripts.ScriptError.prototype instanceof root.ServoError]));
+    `;
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: PKG_DIR, encoding: 'utf8' });
+    expect(JSON.parse(stdout)).toEqual([true, true]);
   });
 });
