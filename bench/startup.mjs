@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// Issue goal: `servo version` and `servo measure` (one-script assembly) start in at most
-// 4x bare `node -e ""`; dispatching an event to 10 connectors with no-op handlers costs < 50 us.
-// Everything is measured side by side in this one run. Usage: node bench/startup.mjs [runs]
+// Goals: `servo version` starts in at most 4x bare `node -e ""` and `servo measure` (one-script
+// assembly) in at most 2.5x; dispatching an event to 10 connectors with no-op handlers costs < 50 us.
+// Everything is measured side by side in this one run. The commands run through the bin npm
+// links (packages/servo/bin/servo.js), as `npx servo` does. Usage: node bench/startup.mjs [runs]
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,7 +10,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const servoBin = join(root, 'packages/servo/dist/cli/main.js');
+const servoBin = join(root, 'packages/servo/bin/servo.js');
+const VERSION_GOAL = 4;
+const MEASURE_GOAL = 2.5;
 const runs = Number(process.argv[2] ?? 15);
 
 const dir = mkdtempSync(join(tmpdir(), 'servo-bench-'));
@@ -70,9 +73,9 @@ const dispatchUs = Number(process.hrtime.bigint() - t0) / 1e3 / N;
 const row = (name, ms, goal) => `${name.padEnd(34)} ${ms.toFixed(1).padStart(7)} ms  ${(ms / bare).toFixed(2)}x bare node${goal ? `  (goal <= ${goal}x)` : ''}`;
 console.log(`startup, median of ${runs} runs`);
 console.log(row('node -e ""', bare));
-console.log(row('servo version', version, 4));
-console.log(row('servo measure (one script)', measure, 4));
+console.log(row('servo version', version, VERSION_GOAL));
+console.log(row('servo measure (one script)', measure, MEASURE_GOAL));
 console.log(`dispatch to 10 no-op connectors      ${dispatchUs.toFixed(2).padStart(7)} us  (goal < 50 us; ${(dispatchUs / 50).toFixed(2)}x the goal)`);
-const ok = version / bare <= 4 && measure / bare <= 4 && dispatchUs < 50;
+const ok = version / bare <= VERSION_GOAL && measure / bare <= MEASURE_GOAL && dispatchUs < 50;
 console.log(ok ? 'all goals met' : 'GOAL MISSED');
 process.exitCode = ok ? 0 : 1;
