@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Runs every benchmark in sequence, each in its own process, and exits 1 if any goal was missed.
-// Usage: node bench/all.mjs   (or: npm run bench; build first: npx tsc -b packages/servo packages/servo-webhooks)
+// Usage: node bench/all.mjs   (or: npm run bench; build first: npm run build)
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Bundles servo-core's JavaScript after `tsc -b` (which still writes the .d.ts files).
+// Builds servo-core's JavaScript after `tsc -b`, which writes only the .d.ts files (emitDeclarationOnly).
 //
 // Why: `servo measure` needs the library, zod, yaml and commander. As tsc's one file per module
 // plus those packages' own files, it opened over 200 JavaScript files and compiled them all on
@@ -17,7 +17,8 @@
 // One servo-core instance: connectors `import ... from 'servo-core'` and rely on instanceof
 // checks and shared event definitions. Every entry reads the same module, dist/load.js, which
 // ES modules evaluate once per process, so the CLI and connectors share one copy of each class
-// and event definition. tsc's per-module .js files are removed so nothing can load another.
+// and event definition. Stray .js files in dist/ (an older build's) are removed so nothing can
+// load another.
 //
 // See bench/README.md ("Start-up") for the figures. Usage: node packages/servo/build.mjs
 // (after `tsc -b packages/servo`), with the Node that will run the CLI (the cache is V8's).
@@ -230,7 +231,8 @@ const io = { stdout: sink, stderr: sink, cwd: ${JSON.stringify(work)}, env: {} }
 for (const argv of [['version'], ['--help'], ['validate'], ['measure'], ['show', 'events']]) await runCli(argv, io);
 writeFileSync(${JSON.stringify(`${BUNDLE}.cache`)}, script.createCachedData());`,
     ],
-    { encoding: 'utf8' },
+    // The cache is checked against V8's flags: write it as `servo` runs, without NODE_OPTIONS.
+    { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } },
   );
   if (warm.status !== 0) throw new Error(`build.mjs: writing the code cache failed:\n${warm.stderr}`);
   written.add(`${BUNDLE}.cache`);
@@ -238,7 +240,7 @@ writeFileSync(${JSON.stringify(`${BUNDLE}.cache`)}, script.createCachedData());`
   rmSync(work, { recursive: true, force: true });
 }
 
-// tsc's per-module JavaScript would be a second copy of the code: only the declarations stay.
+// Any other JavaScript in dist/ (an older build's per-module files) would be a second copy.
 const sweep = (dir) => {
   for (const d of readdirSync(dir, { withFileTypes: true })) {
     const p = join(dir, d.name);
