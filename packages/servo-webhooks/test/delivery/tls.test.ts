@@ -24,7 +24,8 @@ let server: Http2SecureServer;
 let url: string;
 let caPath: string;
 
-describe.skipIf(!hasOpenssl())('TLS and HTTP/2 (certificate made with openssl at test time)', () => {
+// Skipped only outside CI: .ci/run installs openssl, so in CI a missing one fails the test.
+describe.skipIf(!hasOpenssl() && !process.env.CI)('TLS and HTTP/2 (certificate made with openssl at test time)', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'servo-webhooks-tls-'));
     caPath = join(dir, 'cert.pem');
