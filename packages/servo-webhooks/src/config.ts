@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { z } from 'zod';
-import { REDACTED, compileSelector, isValidChannelName, model } from 'servo-core';
+import { REDACTED, compileSelector, isValidChannelName, model, z } from 'servo-core';
 import { displayUrl } from './url.js';
 import { RESERVED_HEADERS } from './headers.js';
 import { assertValidSecret } from './signing.js';

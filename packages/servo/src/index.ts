@@ -21,6 +21,11 @@ export {
   hasCode,
 } from './errors.js';
 export type { ServoErrorCode } from './errors.js';
+/**
+ * The zod that servo-core validates with. Connectors define their config
+ * schemas and events with it, so one copy of zod serves the whole servo.
+ */
+export { z } from 'zod';
 export { defineEvent } from './events/event.js';
 export type { EventDefinition, EventResult, ParamsOf, ParamsInputOf, ResultOf, Preposition } from './events/event.js';
 export type { AfterHandler, BeforeHandler, HandlerContext, OnHandler } from './events/handlers.js';

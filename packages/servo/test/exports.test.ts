@@ -49,6 +49,7 @@ describe('servo-core entry points', () => {
       'model',
       'silentLogger',
       'standardEvents',
+      'z',
     ]);
   });
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from 'servo-core';
 import type { EventDefinition } from 'servo-core';
 
 const NOW = '2026-01-01T00:00:00Z';

@@ -4,7 +4,7 @@
  * Used by `servo webhooks schema <event>`; not on the delivery path.
  * @module
  */
-import { z } from 'zod';
+import { z } from 'servo-core';
 import { SCHEMA_VERSION } from './content-type.js';
 
 /**

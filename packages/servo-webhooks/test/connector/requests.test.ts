@@ -5,8 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { z } from 'zod';
-import { defineConnector, defineEvent, events, type Servo } from 'servo-core';
+import { defineConnector, defineEvent, events, type Servo, z } from 'servo-core';
 import { EVENT_CONTENT_TYPE } from '../../src/payload/content-type.js';
 import { bodySchema } from '../../src/payload/schema.js';
 import { jsonSchemaProblems } from '../helpers/json-schema.js';

@@ -22,8 +22,7 @@ export const PUBLISH_ENV = { LOADGEN_PUBLISH: '1' } as const;
 // Sequential publishes: message i is stored before message i+1, so store order is publish order.
 const LOADGEN_JS = `import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { defineConnector, Message } from 'servo-core';
-import { z } from 'zod';
+import { defineConnector, Message, z } from 'servo-core';
 
 export default defineConnector({
   type: 'loadgen',
@@ -72,9 +71,8 @@ export function makeLoadProject(yaml: string): LoadProject {
     JSON.stringify({ name: 'servo-loadgen', version: '0.0.0', type: 'module', servo: { connectors: { loadgen: './index.js' } } }),
   );
   writeFileSync(join(pkg, 'index.js'), LOADGEN_JS);
-  // The connector imports the same servo-core and zod instances the CLI runs with.
+  // The connector imports the same servo-core instance (and its zod) the CLI runs with.
   symlinkSync(join(REPO, 'packages/servo'), join(nm, 'servo-core'), 'dir');
-  symlinkSync(join(REPO, 'node_modules/zod'), join(nm, 'zod'), 'dir');
   const configFile = join(dir, 'servo.yaml');
   writeFileSync(configFile, yaml);
   return {

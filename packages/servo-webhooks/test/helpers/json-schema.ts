@@ -2,7 +2,7 @@
  * Checks a value against a JSON Schema with zod 4's `z.fromJSONSchema` (ajv is
  * not installed). Returns the list of problems, empty when valid.
  */
-import { z } from 'zod';
+import { z } from 'servo-core';
 
 /** Problems of `value` against `schema` (`path: message`), or `[]` when it validates. */
 export function jsonSchemaProblems(schema: object, value: unknown): string[] {

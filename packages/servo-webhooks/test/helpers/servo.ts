@@ -3,8 +3,7 @@
  * `target` connector that answers measure and adjust and records what it got.
  * @module
  */
-import { z } from 'zod';
-import { Servo, defineConnector, silentLogger, type ConnectorDefinition, type Logger } from 'servo-core';
+import { Servo, defineConnector, silentLogger, type ConnectorDefinition, type Logger, z } from 'servo-core';
 import webhooks from '../../src/connector.js';
 
 /** The measurement the target connector answers (valid for the Measurement model). */

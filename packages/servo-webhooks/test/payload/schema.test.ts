@@ -1,6 +1,5 @@
-import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
-import { defineEvent, type EventDefinition, standardEvents } from 'servo-core';
+import { defineEvent, type EventDefinition, standardEvents, z } from 'servo-core';
 import { buildBodyJson, type BodyResult } from '../../src/payload/body.js';
 import { EVENT_CONTENT_TYPE, SCHEMA_VERSION } from '../../src/payload/content-type.js';
 import { bodySchema, JSON_SCHEMA_DIALECT, type JsonSchema } from '../../src/payload/schema.js';
