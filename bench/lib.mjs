@@ -299,7 +299,7 @@ export function bareRunner(m, { origin, path = '/hook', concurrency = 8, makeBod
 
 /** A scripts-free connector whose on-handler answers `measure` with {@link measurement}. */
 export async function tinyConnector(m) {
-  const { z } = await import('zod');
+  const { z } = m.core;
   const value = measurement();
   return m.core.defineConnector({
     type: 'tiny',

@@ -50,8 +50,7 @@ const version = median(samples.version);
 const measure = median(samples.measure);
 rmSync(dir, { recursive: true, force: true });
 
-const { Servo, defineConnector, events } = await import(join(root, 'packages/servo/dist/index.js'));
-const { z } = await import('zod');
+const { Servo, defineConnector, events, z } = await import(join(root, 'packages/servo/dist/index.js'));
 const noop = defineConnector({
   type: 'noop',
   metadata: { version: '1.0.0', description: 'no-op', maturity: 'experimental' },
