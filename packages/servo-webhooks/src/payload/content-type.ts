@@ -2,6 +2,7 @@
  * Media types of webhook request bodies and of the responses that cancel an event.
  * @module
  */
+import { mediaTypeEssences } from '../media-type.js';
 
 /**
  * Version of the request body layout and of its JSON Schema. It appears in the
@@ -37,15 +38,13 @@ export const CANCEL_CONTENT_TYPES: readonly string[] = Object.freeze([
 const CANCEL_LOWER = new Set(CANCEL_CONTENT_TYPES.map((t) => t.toLowerCase()));
 
 /**
- * True when a response `Content-Type` header value is one of
+ * True when a response `Content-Type` header names one of
  * {@link CANCEL_CONTENT_TYPES}. Case-insensitive; parameters (`; charset=utf-8`)
- * and surrounding whitespace are ignored. A missing header is false; a repeated
- * header (array) counts only when it has exactly one value.
+ * and surrounding whitespace are ignored. A repeated header (joined with `, `
+ * or given as an array) is read value by value: any cancel type among them is
+ * a cancel. A missing header is false.
  */
 export function isCancelContentType(headerValue: string | readonly string[] | null | undefined): boolean {
-  const value = typeof headerValue === 'string' ? headerValue : headerValue?.length === 1 ? headerValue[0] : undefined;
-  if (typeof value !== 'string') return false;
-  const semicolon = value.indexOf(';');
-  const essence = (semicolon < 0 ? value : value.slice(0, semicolon)).trim().toLowerCase();
-  return CANCEL_LOWER.has(essence);
+  for (const essence of mediaTypeEssences(headerValue)) if (CANCEL_LOWER.has(essence)) return true;
+  return false;
 }

@@ -35,12 +35,19 @@ describe('content types', () => {
       'application/json; type=application/vnd.opsani.servo.errors.CancelEventError+json',
       'application/vnd.opsani.servo.errors.CancelEventError',
       'application/vnd.opsani.servo.errors.CancelEventError+jsonx',
-      'text/plain, application/vnd.opsani.servo.errors.CancelEventError+json',
+      'application/json; note="a, application/vnd.opsani.servo.errors.CancelEventError+json"',
       EVENT_CONTENT_TYPE,
     ]) {
       expect(isCancelContentType(v)).toBe(false);
     }
     expect(isCancelContentType([])).toBe(false);
-    expect(isCancelContentType([CANCEL_CONTENT_TYPES[0]!, 'application/json'])).toBe(false);
+  });
+
+  it('reads every value of a repeated header: any cancel type among them is a cancel', () => {
+    const [cancel, cancelled] = CANCEL_CONTENT_TYPES as [string, string];
+    expect(isCancelContentType(`${cancel}, ${cancel}`)).toBe(true);
+    expect(isCancelContentType([cancel, 'application/json'])).toBe(true);
+    expect(isCancelContentType(['application/json', `${cancelled.toUpperCase()} ; charset=utf-8`])).toBe(true);
+    expect(isCancelContentType('text/plain;q="x,y", application/vnd.opsani.servo.errors.cancelEventError+JSON;v=1')).toBe(true);
   });
 });
