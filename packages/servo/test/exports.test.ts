@@ -14,6 +14,7 @@ describe('servo-core entry points', () => {
 
   it('servo-core: what a connector author needs', async () => {
     expect(Object.keys(await import('../src/index.js')).sort()).toEqual([
+      'AdjustmentRejectedError',
       'ConfigError',
       'ConfigErrors',
       'ConnectorLoadError',
@@ -41,6 +42,7 @@ describe('servo-core entry points', () => {
       'defineEvent',
       'events',
       'hasCode',
+      'isAdjustmentRejectedError',
       'isEventCancelledError',
       'isExchangeStoppedError',
       'isJsonContentType',
@@ -62,6 +64,7 @@ describe('servo-core entry points', () => {
       'formatJson',
       'runCli',
       'table',
+      'terminalText',
     ]);
   });
 

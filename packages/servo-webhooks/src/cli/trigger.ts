@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { CliContext, EventDefinition } from 'servo-core';
-import { ExitCodes, ExitError, UsageError, formatJson } from 'servo-core/cli';
+import { ExitCodes, ExitError, UsageError, formatJson, terminalText } from 'servo-core/cli';
 import { DEFAULTS, type WebhookConfig } from '../config.js';
 import { newMessageId } from '../delivery/id.js';
 import type { SendOutcome } from '../delivery/types.js';
@@ -167,14 +167,16 @@ function report(w: WebhookConfig, id: string, ref: string, outcome: SendOutcome,
   return out;
 }
 
+/** The report as text: what the receiver sent (content type, body, reason, error) with control characters escaped. */
 function render(r: Record<string, unknown>): string {
+  const t = (v: unknown) => terminalText(String(v));
   const lines = [`POST ${r.url} (webhook ${r.webhook}) ${r.event} id=${r.id}`];
-  if (r.status !== null) lines.push(`  <- ${r.status} in ${r.latency_ms} ms${r.content_type ? ` (${r.content_type})` : ''}`);
-  if (r.error) lines.push(`  error: ${r.error}`);
+  if (r.status !== null) lines.push(`  <- ${r.status} in ${r.latency_ms} ms${r.content_type ? ` (${t(r.content_type)})` : ''}`);
+  if (r.error) lines.push(`  error: ${t(r.error)}`);
   if (typeof r.body === 'string' && r.body.length) {
     const shown = r.body.length > 2000 ? `${r.body.slice(0, 2000)}... (${r.body.length} bytes)` : r.body;
-    lines.push(...shown.split('\n').map((l) => `  | ${l}`));
+    lines.push(...shown.split('\n').map((l) => `  | ${t(l)}`));
   }
-  if ('would_cancel' in r) lines.push(r.would_cancel ? `  would cancel the event: ${r.reason}` : '  would let the event proceed');
+  if ('would_cancel' in r) lines.push(r.would_cancel ? `  would cancel the event: ${t(r.reason)}` : '  would let the event proceed');
   return lines.join('\n') + '\n';
 }

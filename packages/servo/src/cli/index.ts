@@ -9,4 +9,5 @@ export { table, json as formatJson, type OutputFormat } from './output.js';
 export { ExitCodes, exitCodeOf, type ExitCode } from './exit-codes.js';
 export { ExitError, UsageError } from '../errors.js';
 export { runCli } from './program.js';
+export { terminalText, type TerminalTextOptions } from './terminal.js';
 export type { CliIO } from './context.js';

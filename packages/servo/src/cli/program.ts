@@ -4,6 +4,7 @@ import { ServoErrorCodes, UsageError, hasCode, type ConfigError, type ConfigErro
 import { ExitCodes, exitCodeOf } from './exit-codes.js';
 import { CommandContext, type CliIO, type GlobalOptions } from './context.js';
 import { LOG_LEVELS, isLogLevel } from '../logging.js';
+import { terminalText } from './terminal.js';
 
 const CORE_COMMANDS = new Set(['describe', 'measure', 'adjust', 'check', 'show', 'schema', 'validate', 'generate', 'config', 'version', 'run', 'help']);
 
@@ -26,7 +27,7 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     try {
       await ctx.close();
     } catch (err) {
-      io.stderr.write(`servo: error while closing: ${(err as Error).message}\n`);
+      io.stderr.write(`servo: error while closing: ${terminalText((err as Error).message, { multiline: true })}\n`);
     }
   }
 }
@@ -153,7 +154,11 @@ function configArg(argv: readonly string[]): string | undefined {
 }
 
 function reportError(err: unknown, ctx: CommandContext): number {
-  const out = (s: string) => ctx.stderr.write(s.endsWith('\n') ? s : s + '\n');
+  // Messages may carry remote or script text (reasons, bodies, stderr): never raw control characters.
+  const out = (text: string) => {
+    const s = terminalText(text, { multiline: true });
+    ctx.stderr.write(s.endsWith('\n') ? s : s + '\n');
+  };
   const code = exitCodeOf(err);
   // commander has printed its own message (or the help) already.
   if (err instanceof CommanderError) return code;
