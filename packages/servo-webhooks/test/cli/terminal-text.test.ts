@@ -11,6 +11,7 @@ import { makeAssembly, SCRIPTS_SECTION, type Assembly } from '../helpers/assembl
 const CANCEL = 'application/vnd.opsani.servo.errors.CancelEventError+json';
 const REASON = 'denied \u001b[31mRED\u001b]0;TITLE\u0007\r\nFAKE: servo: adjust succeeded \u202eevil\u009b\u007f';
 const ESCAPED = 'denied \\u001b[31mRED\\u001b]0;TITLE\\u0007\\u000d\\u000aFAKE: servo: adjust succeeded \\u202eevil\\u009b\\u007f';
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the test looks for raw control characters
 const RAW = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202e]/;
 
 let asm: Assembly;

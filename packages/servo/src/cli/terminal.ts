@@ -7,8 +7,10 @@
 // C0 controls, DEL, C1 controls, the bidi embeddings/overrides/isolates and marks,
 // and the line/paragraph separators: each can move the cursor, recolour, retitle,
 // reorder or fake lines on a terminal.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
 const UNSAFE_ALL = new RegExp(UNSAFE.source, 'g');
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 const UNSAFE_BUT_NEWLINE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
 /** Options of {@link terminalText}. */
@@ -28,10 +30,11 @@ export interface TerminalTextOptions {
  */
 export function terminalText(text: string, options: TerminalTextOptions = {}): string {
   if (!UNSAFE.test(text)) return text;
-  return text.replace(options.multiline ? UNSAFE_BUT_NEWLINE : UNSAFE_ALL, escape);
+  return text.replace(options.multiline ? UNSAFE_BUT_NEWLINE : UNSAFE_ALL, unicodeEscape);
 }
 
 // What JSON.stringify leaves raw that a terminal would still act on.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 const JSON_UNSAFE = /[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
 /**
@@ -40,9 +43,9 @@ const JSON_UNSAFE = /[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u
  * occur inside strings, where the escape means the same character).
  */
 export function jsonTerminalSafe(jsonText: string): string {
-  return jsonText.replace(JSON_UNSAFE, escape);
+  return jsonText.replace(JSON_UNSAFE, unicodeEscape);
 }
 
-function escape(c: string): string {
+function unicodeEscape(c: string): string {
   return `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
 }

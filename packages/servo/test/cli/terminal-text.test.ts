@@ -12,6 +12,7 @@ const servo = (...args: string[]) => runCli(args, { config: f.config, cwd: f.els
 
 // ESC [31m, OSC title ... BEL, CR, a bidi override, a C1 CSI: all printed by the script.
 const HOSTILE = String.raw`denied \033[31mRED\033]0;TITLE\007\rFAKE \342\200\256evil \302\233`;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the test looks for raw control characters
 const RAW = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202e]/;
 
 describe('script text on the terminal', () => {
