@@ -33,6 +33,12 @@ export const ServoErrorCodes = {
   messageContent: 'SERVO_MESSAGE_CONTENT',
   scriptFailed: 'SERVO_SCRIPT_FAILED',
   scriptOutput: 'SERVO_SCRIPT_OUTPUT',
+  /** A connector refused an adjustment ({@link AdjustmentRejectedError}); the optimizer is told `rejected`. */
+  adjustmentRejected: 'SERVO_ADJUSTMENT_REJECTED',
+  /** The optimizer refused the servo's credentials (HTTP 401/403): the servo stops. */
+  optimizerUnauthorized: 'SERVO_OPTIMIZER_UNAUTHORIZED',
+  /** A request to the optimizer failed (network, timeout, HTTP status, unreadable answer). */
+  optimizerRequest: 'SERVO_OPTIMIZER_REQUEST',
 } as const;
 
 /** One of the {@link ServoErrorCodes}. */
@@ -68,6 +74,25 @@ export class EventCancelledError extends ServoError {
 /** True for an {@link EventCancelledError}, from any copy of this package. */
 export function isEventCancelledError(err: unknown): err is EventCancelledError {
   return hasCode(err, ServoErrorCodes.eventCancelled);
+}
+
+/**
+ * Thrown by an `on adjust` handler that refuses the adjustment (e.g. a value
+ * the target cannot take). The optimizer loop reports it as `rejected` with
+ * `reason` verbatim, instead of `failed`.
+ */
+export class AdjustmentRejectedError extends ServoError {
+  /** Why the adjustment was refused, verbatim. */
+  readonly reason: string;
+  constructor(reason: string, options?: ErrorOptions) {
+    super(ServoErrorCodes.adjustmentRejected, `adjustment rejected: ${reason}`, options);
+    this.reason = reason;
+  }
+}
+
+/** True for an {@link AdjustmentRejectedError}, from any copy of this package. */
+export function isAdjustmentRejectedError(err: unknown): err is AdjustmentRejectedError {
+  return hasCode(err, ServoErrorCodes.adjustmentRejected);
 }
 
 /** An event was dispatched with parameters that fail its schema. */

@@ -10,6 +10,8 @@ export {
   ServoError,
   EventCancelledError,
   isEventCancelledError,
+  AdjustmentRejectedError,
+  isAdjustmentRejectedError,
   EventParameterError,
   UnknownEventError,
   HandlerError,
@@ -28,7 +30,7 @@ export type { ServoErrorCode } from './errors.js';
 export { z } from 'zod';
 export { defineEvent } from './events/event.js';
 export type { EventDefinition, EventResult, ParamsOf, ParamsInputOf, ResultOf, Preposition } from './events/event.js';
-export type { AfterHandler, BeforeHandler, HandlerContext, OnHandler } from './events/handlers.js';
+export type { AfterHandler, BeforeHandler, HandlerContext, OnHandler, Progress, ProgressReporter } from './events/handlers.js';
 export type { DispatchCancelled, DispatchCompleted, DispatchOptions, DispatchResult } from './events/dispatch.js';
 export * as events from './events/standard.js';
 export { standardEvents } from './events/standard.js';

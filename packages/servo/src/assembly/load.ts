@@ -55,6 +55,7 @@ export async function loadServo(options: LoadServoOptions): Promise<Servo> {
   return createValidatedServo({
     name: loaded.servoName,
     configFile: file,
+    ...(loaded.optimizer ? { optimizer: loaded.optimizer } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
     connectors: loaded.sections.map((s) => ({ name: s.name, definition: definitions.get(s.type)!, config: s.config })),
   });

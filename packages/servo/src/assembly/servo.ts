@@ -18,6 +18,7 @@ import { silentLogger, type Logger } from '../logging.js';
 import type { Exchange } from '../pubsub/exchange.js';
 import { createExchange } from '../pubsub/index.js';
 import { runChecks } from './checks.js';
+import type { OptimizerSection } from './config/optimizer-section.js';
 import { formatPath } from './config/paths.js';
 
 /** A connector instance inside its servo: its handlers and readiness checks besides its identity and config. */
@@ -59,6 +60,8 @@ export interface ServoOptions {
   exchange?: Exchange;
   /** Where servo.yaml lives (for messages), if anywhere. */
   configFile?: string;
+  /** servo.yaml's `optimizer:` section, validated, if it has one. */
+  optimizer?: OptimizerSection | undefined;
 }
 
 /**
@@ -71,6 +74,8 @@ export class Servo implements ServoHandle {
   readonly exchange: Exchange;
   readonly events: ReadonlyMap<string, EventDefinition>;
   readonly configFile: string | undefined;
+  /** servo.yaml's `optimizer:` section, if it has one (`servo run` talks to that optimizer). */
+  readonly optimizer: OptimizerSection | undefined;
   readonly #instances: ServoConnector[] = [];
   readonly #hooks: { name: string; hooks: ConnectorHooks }[] = [];
   #state: 'idle' | 'starting' | 'running' | 'closed' = 'idle';
@@ -84,6 +89,7 @@ export class Servo implements ServoHandle {
     this.exchange = options.exchange ?? createExchange({ logger: this.logger });
     this.events = events;
     this.configFile = options.configFile;
+    this.optimizer = options.optimizer;
   }
 
   /**

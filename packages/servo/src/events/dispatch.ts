@@ -1,6 +1,6 @@
 import { type EventCancelledError, EventParameterError, HandlerError, HandlerErrors, isEventCancelledError } from '../errors.js';
 import type { EventDefinition, EventResult, ParamsInputOf, ResultOf } from './event.js';
-import type { HandlerContext, HandlerRegistry } from './handlers.js';
+import type { HandlerContext, HandlerRegistry, Progress, ProgressReporter } from './handlers.js';
 
 /** A connector instance as dispatch sees it: a name and its handlers. */
 export interface Participant {
@@ -20,6 +20,8 @@ export interface DispatchOptions {
   returnExceptions?: boolean;
   /** Aborts handlers that honour it. */
   signal?: AbortSignal;
+  /** Receives the progress handlers report through `ctx.progress` (percent clamped to 0-100). */
+  onProgress?: (progress: Progress & { readonly connector: string }) => void;
 }
 
 /** The event ran: `on` results (possibly none) are here. */
@@ -48,6 +50,7 @@ export interface DispatchCancelled {
 export type DispatchResult<R = unknown> = DispatchCompleted<R> | DispatchCancelled;
 
 const NEVER_ABORTED = new AbortController().signal;
+const IGNORE_PROGRESS: ProgressReporter = () => {};
 
 /**
  * Dispatches `event` to `participants`: before handlers (concurrently across
@@ -71,7 +74,19 @@ export async function dispatch<E extends EventDefinition>(
       parsed.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(parameters)'}: ${i.message}`),
     );
   }
-  const ctx: HandlerContext<any> = { event, params: parsed.data, signal: options.signal ?? NEVER_ABORTED };
+  const ctx: HandlerContext<any> = { event, params: parsed.data, signal: options.signal ?? NEVER_ABORTED, progress: IGNORE_PROGRESS };
+  const onProgress = options.onProgress;
+  /** The context one connector's handlers see: its progress reports carry its name. */
+  const ctxOf = (connector: string): HandlerContext<any> =>
+    onProgress
+      ? {
+          ...ctx,
+          progress: (percent, message) => {
+            const p = Number.isFinite(percent) ? Math.min(100, Math.max(0, percent)) : 0;
+            onProgress({ connector, percent: p, message });
+          },
+        }
+      : ctx;
   const name = event.name;
   const selected = select(participants, options);
 
@@ -82,7 +97,7 @@ export async function dispatch<E extends EventDefinition>(
       befores.map(async (p) => {
         for (const h of p.handlers.get(name, 'before')) {
           try {
-            await h(ctx.params, ctx);
+            await h(ctx.params, ctxOf(p.name));
           } catch (err) {
             throw { participant: p.name, err };
           }
@@ -114,7 +129,7 @@ export async function dispatch<E extends EventDefinition>(
   if (options.first) {
     outer: for (const p of ons) {
       for (const h of p.handlers.get(name, 'on')) {
-        const r = await runOn(p.name, h, ctx, options.returnExceptions);
+        const r = await runOn(p.name, h, ctxOf(p.name), options.returnExceptions);
         if (r.error || r.value !== undefined) {
           results.push(r);
           break outer;
@@ -123,7 +138,7 @@ export async function dispatch<E extends EventDefinition>(
     }
   } else if (ons.length > 0) {
     const runs: Promise<EventResult<ResultOf<E>>>[] = [];
-    for (const p of ons) for (const h of p.handlers.get(name, 'on')) runs.push(runOn(p.name, h, ctx, options.returnExceptions));
+    for (const p of ons) for (const h of p.handlers.get(name, 'on')) runs.push(runOn(p.name, h, ctxOf(p.name), options.returnExceptions));
     // Every handler finishes before the dispatch does, and every failure is reported.
     const outcomes = await Promise.allSettled(runs);
     throwFailures(
@@ -143,7 +158,7 @@ export async function dispatch<E extends EventDefinition>(
         runs.push(
           (async () => {
             try {
-              await h(results, ctx);
+              await h(results, ctxOf(p.name));
             } catch (err) {
               afterErrors.push(new HandlerError(p.name, name, 'after', err));
             }

@@ -6,9 +6,24 @@ export interface HandlerContext<P = Record<string, unknown>> {
   readonly event: EventDefinition;
   /** The validated parameters of this dispatch. */
   readonly params: P;
-  /** Aborted when the dispatch is abandoned (e.g. the servo is stopping). */
+  /** Aborted when the dispatch is abandoned (e.g. the servo is stopping, or the optimizer cancelled the command). */
   readonly signal: AbortSignal;
+  /**
+   * Reports how far a long operation (a measure, an adjust) has come. The
+   * optimizer loop forwards the latest report to the optimizer; elsewhere it
+   * is a no-op.
+   */
+  readonly progress: ProgressReporter;
 }
+
+/** One progress report: `percent` from 0 to 100, and an optional message. */
+export interface Progress {
+  readonly percent: number;
+  readonly message?: string | undefined;
+}
+
+/** Receives progress reports of a handler (see {@link HandlerContext.progress}). */
+export type ProgressReporter = (percent: number, message?: string) => void;
 
 /** Runs before the event; may throw `EventCancelledError` to stop it. */
 export type BeforeHandler<P = Record<string, unknown>> = (params: P, ctx: HandlerContext<P>) => void | Promise<void>;

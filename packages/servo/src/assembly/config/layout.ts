@@ -10,8 +10,8 @@ import { formatPath, type PathSegment } from './paths.js';
 import { didYouMean, listChoices } from './suggest.js';
 import type { YamlSource } from './yaml-source.js';
 
-/** Top-level keys that are not connector instances. */
-export const RESERVED_KEYS: readonly string[] = ['connectors', 'name'];
+/** Top-level keys that are not connector instances (the core's own sections). */
+export const RESERVED_KEYS: readonly string[] = ['connectors', 'name', 'optimizer'];
 
 const INSTANCE_NAME = /^[A-Za-z0-9_\-/.]{3,128}$/;
 
@@ -35,7 +35,7 @@ export interface Layout {
 
 /** Why a name cannot be an instance name, or undefined when it can. */
 export function instanceNameProblem(name: string): string | undefined {
-  if (RESERVED_KEYS.includes(name)) return `"${name}" is a reserved key`;
+  if (RESERVED_KEYS.includes(name)) return `"${name}" is a reserved key (a section of the servo itself); no connector instance may take that name`;
   if (INSTANCE_NAME.test(name)) return undefined;
   return `invalid connector name "${name}": expected 3-128 characters of letters, digits, "-", "_", "/", "."`;
 }
@@ -102,6 +102,8 @@ export function readLayout(source: YamlSource, root: YAMLMap, available: readonl
       }
     } else if (key === 'connectors') {
       declared = readConnectors(pair);
+    } else if (RESERVED_KEYS.includes(key)) {
+      // The core's own section (e.g. optimizer), validated by the loader.
     } else {
       sections.set(key, pair);
       others.push(pair);

@@ -7,13 +7,14 @@
 import { looksSecret } from '../redact.js';
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import type { Node } from 'yaml';
+import type { Node, YAMLMap } from 'yaml';
 import type { z } from 'zod';
 import type { ConfigSchemaContext, ConnectorDefinition } from '../../connector/connector.js';
 import { ConfigError, ConfigErrors, ConnectorLoadError } from '../../errors.js';
 import { interpolateTree, newInterpolation, type Env, type TreeInterpolation } from './interpolate.js';
 import { problemsOf, type IssueLike, type Problem } from './issues.js';
 import { readLayout, RESERVED_KEYS, type Instance } from './layout.js';
+import { OPTIMIZER_SECRET_FIELDS, OptimizerSection } from './optimizer-section.js';
 import { readOverrides } from './overrides.js';
 import { formatPath } from './paths.js';
 import { fieldNames, kindOf } from './schema-introspect.js';
@@ -38,6 +39,8 @@ export interface LoadedConfig {
   servoName: string;
   /** Active instances, in the order of `connectors` (or of the file). */
   sections: ConfigSection[];
+  /** The `optimizer:` section, when the file has one. */
+  optimizer?: OptimizerSection | undefined;
 }
 
 /** Options of {@link loadConfig}. */
@@ -136,9 +139,27 @@ export async function parseConfigText(text: string, file: string, options: Parse
     errors.push(...result.errors);
     if (result.errors.length === 0) sections.push({ name: instance.name, type: instance.type, config: result.config });
   }
+  const optimizer = await validateOptimizer(source, root, env, interpolation, errors);
   errors.push(...interpolation.errors);
   if (errors.length) throw new ConfigErrors(sortByPosition(errors));
-  return { file, servoName: layout.servoName ?? basename(dirname(file)), sections };
+  return { file, servoName: layout.servoName ?? basename(dirname(file)), sections, ...(optimizer ? { optimizer } : {}) };
+}
+
+/** Validates the `optimizer:` section like a connector's (located errors, the token never echoed). */
+async function validateOptimizer(
+  source: YamlSource,
+  root: YAMLMap,
+  env: Env,
+  interpolation: TreeInterpolation,
+  errors: ConfigError[],
+): Promise<OptimizerSection | undefined> {
+  const pair = source.pairOf(root, 'optimizer') as Instance['section'];
+  if (!pair) return undefined;
+  const instance: Instance = { name: 'optimizer', type: 'optimizer', declaration: pair.key, section: pair };
+  const definition = { type: 'optimizer', secretFields: OPTIMIZER_SECRET_FIELDS } as unknown as ConnectorDefinition;
+  const result = await validateSection(source, instance, definition, OptimizerSection, env, interpolation);
+  errors.push(...result.errors);
+  return result.errors.length ? undefined : (result.config as OptimizerSection);
 }
 
 async function resolveTypes(instances: readonly Instance[], resolveType: LoadConfigOptions['resolveType']): Promise<Map<string, ConnectorDefinition>> {

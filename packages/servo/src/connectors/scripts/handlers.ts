@@ -1,4 +1,4 @@
-import { EventCancelledError } from '../../errors.js';
+import { AdjustmentRejectedError, EventCancelledError } from '../../errors.js';
 import type { EventDefinition, EventResult } from '../../events/event.js';
 import type { AfterHandler, BeforeHandler, OnHandler } from '../../events/handlers.js';
 import type { Logger } from '../../logging.js';
@@ -7,6 +7,13 @@ import { DEFAULT_MAX_STDOUT, runScript, type RunResult } from './run.js';
 
 /** Exit status by which a before script cancels its event. */
 export const CANCEL_EXIT_CODE = 100;
+
+/**
+ * Exit status by which an `on adjust` command refuses the adjustment: the
+ * handler throws `AdjustmentRejectedError` with the first line of stdout
+ * (else stderr) as the reason; the optimizer is told `rejected`.
+ */
+export const REJECT_EXIT_CODE = 101;
 
 /** How the handlers of one connector instance run their commands. */
 export interface ScriptRunner {
@@ -46,7 +53,8 @@ export function scriptBeforeHandler(event: string, commands: readonly string[], 
  * An on handler running `commands` in order with the parameters as JSON on
  * stdin. A command's non-empty stdout is parsed as JSON and validated against
  * the event's result schema; the handler's result is the last such output
- * (`undefined`, i.e. no answer, when none printed anything).
+ * (`undefined`, i.e. no answer, when none printed anything). For `adjust`,
+ * exit {@link REJECT_EXIT_CODE} (101) rejects the adjustment.
  */
 export function scriptOnHandler(event: string, commands: readonly string[], runner: ScriptRunner): OnHandler {
   return async (params, ctx) => {
@@ -55,6 +63,9 @@ export function scriptOnHandler(event: string, commands: readonly string[], runn
     for (const command of commands) {
       const site: ScriptSite = { command, event, preposition: 'on' };
       const r = await execute(site, stdin, ctx.signal, runner);
+      if (event === 'adjust' && r.exitCode === REJECT_EXIT_CODE && !r.timedOut && !r.aborted) {
+        throw new AdjustmentRejectedError(firstLine(r.stdout) ?? firstLine(r.stderr) ?? `rejected by script ${JSON.stringify(command)}`);
+      }
       if (r.exitCode !== 0) throw failure(site, r, runner);
       const out = parseResult(site, r, ctx.event, runner.maxStdout ?? DEFAULT_MAX_STDOUT);
       if (out !== NO_OUTPUT) result = out;

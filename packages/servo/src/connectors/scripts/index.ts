@@ -9,6 +9,7 @@
  *   cwd: ./hooks              # default: the folder of servo.yaml
  *   before: { adjust: ["./check-window.sh"] }   # exit 100 cancels, first stdout line = reason
  *   on:     { measure: ["./measure.sh"] }       # stdout JSON = the result, validated
+ *           # (on adjust: exit 101 rejects the adjustment, first stdout line = reason)
  *   after:  { adjust: ["logger adjusted"] }     # stdin: {"params": ..., "results": [...]}
  * ```
  *
@@ -82,6 +83,7 @@ function entries(byEvent: Readonly<Partial<Record<string, Commands>>>): [string,
 export { parseTimeout, scriptsConfigSchema, type Commands, type ScriptsConfig } from './config.js';
 export {
   CANCEL_EXIT_CODE,
+  REJECT_EXIT_CODE,
   scriptAfterHandler,
   scriptBeforeHandler,
   scriptOnHandler,

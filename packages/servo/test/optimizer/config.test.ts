@@ -1,0 +1,94 @@
+/** Where the optimizer is: flags > environment > servo.yaml, the URL rules, the reserved key, the token never shown. */
+import { writeFile } from 'node:fs/promises';
+import { inspect } from 'node:util';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { OptimizerSection } from '../../src/assembly/config/optimizer-section.js';
+import { resolveOptimizer } from '../../src/optimizer/config.js';
+import { runCli, tempDir } from '../cli/helpers.js';
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0)) await c();
+});
+const section = (raw: unknown) => OptimizerSection.parse(raw);
+const opts = { cwd: '/tmp' };
+
+describe('resolveOptimizer', () => {
+  it('is undefined when nothing names an optimizer', () => {
+    expect(resolveOptimizer({}, { OPSANI_TOKEN: 'x' }, undefined, opts)).toBeUndefined();
+  });
+
+  it('builds the opsani URL from id and base_url, trailing slashes stripped', () => {
+    const s = resolveOptimizer({}, {}, section({ id: 'example.com/app', base_url: 'http://127.0.0.1:9/api/' }), opts)!;
+    expect(s.endpoint).toBe('http://127.0.0.1:9/api/accounts/example.com/applications/app/servo');
+    expect(resolveOptimizer({}, {}, section({ id: 'o/a' }), opts)!.endpoint).toBe('https://api.opsani.com/accounts/o/applications/a/servo');
+    expect(s.timeoutMs).toBe(30_000);
+    expect(s.progressIntervalMs).toBe(30_000);
+    expect(s.servoUid).toBeNull();
+  });
+
+  it('appends servo to url, adding a missing slash', () => {
+    expect(resolveOptimizer({ url: 'http://h/x' }, {}, undefined, opts)!.endpoint).toBe('http://h/x/servo');
+    expect(resolveOptimizer({ url: 'http://h/x/' }, {}, undefined, opts)!.endpoint).toBe('http://h/x/servo');
+  });
+
+  it('takes flags over the environment over the file', () => {
+    const file = section({ id: 'f/f', token: 'file-token', servo_uid: 'file-uid', timeout: '2s' });
+    const env = { OPSANI_OPTIMIZER: 'e/e', OPSANI_TOKEN: 'env-token', SERVO_UID: 'env-uid' };
+    const fromEnv = resolveOptimizer({}, env, file, opts)!;
+    expect(fromEnv.id).toBe('e/e');
+    expect(fromEnv.token!.reveal()).toBe('env-token');
+    expect(fromEnv.servoUid).toBe('env-uid');
+    expect(fromEnv.timeoutMs).toBe(2000);
+    const fromFlags = resolveOptimizer({ optimizer: 'g/g', token: 'flag-token' }, env, file, opts)!;
+    expect(fromFlags.id).toBe('g/g');
+    expect(fromFlags.token!.reveal()).toBe('flag-token');
+    expect(resolveOptimizer({}, {}, file, opts)!.token!.reveal()).toBe('file-token');
+  });
+
+  it('reads a token file relative to servo.yaml, and never prints the token', async () => {
+    const t = await tempDir('opt-token-');
+    cleanups.push(t.cleanup);
+    await writeFile(join(t.dir, 'token'), 'sekrit-token\n');
+    const s = resolveOptimizer({}, {}, section({ id: 'o/a', token_file: 'token' }), { cwd: '/', configFile: join(t.dir, 'servo.yaml') })!;
+    expect(s.token!.reveal()).toBe('sekrit-token');
+    expect(`${s.token}`).toBe('********');
+    expect(JSON.stringify(s)).not.toContain('sekrit');
+    expect(inspect(s)).not.toContain('sekrit');
+  });
+
+  it('rejects bad values, naming where they came from', () => {
+    expect(() => resolveOptimizer({ optimizer: 'noslash' }, {}, undefined, opts)).toThrow(/--optimizer: expected the optimizer as ORG\/APP/);
+    expect(() => resolveOptimizer({}, { OPSANI_URL: 'ftp://x' }, undefined, opts)).toThrow(/environment variable OPSANI_URL: expected an http\(s\) URL/);
+    expect(() => resolveOptimizer({}, {}, section({}), opts)).toThrow(/names no optimizer/);
+    expect(() => resolveOptimizer({ url: 'http://u:tok@h/' }, {}, undefined, opts)).toThrow(/must not carry credentials/);
+    expect(() => resolveOptimizer({ url: 'http://u:tok@h/' }, {}, undefined, opts)).not.toThrow(/tok@/);
+  });
+});
+
+describe('the optimizer section of servo.yaml', () => {
+  it('is reserved: no connector instance may take the name', async () => {
+    const t = await tempDir('opt-reserved-');
+    cleanups.push(t.cleanup);
+    await writeFile(join(t.dir, 'servo.yaml'), 'connectors:\n  optimizer: scripts\n');
+    const r = await runCli(['validate'], { config: join(t.dir, 'servo.yaml') });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/servo\.yaml:2:3: connectors\.optimizer: "optimizer" is a reserved key .*no connector instance may take that name/);
+  });
+
+  it('is validated with located errors, and a ${VAR} token is never echoed', async () => {
+    const t = await tempDir('opt-section-');
+    cleanups.push(t.cleanup);
+    await writeFile(join(t.dir, 'servo.yaml'), 'optimizer:\n  id: o/a\n  token: ${TOK}\n  timeout: soon\n  colour: red\nscripts: {}\n');
+    const r = await runCli(['validate'], { config: join(t.dir, 'servo.yaml'), env: { TOK: 'sekrit-token' } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/servo\.yaml:4:12: optimizer\.timeout: /);
+    expect(r.stderr).toMatch(/servo\.yaml:5:3: optimizer.*colour/);
+    expect(r.stderr + r.stdout).not.toContain('sekrit');
+    await writeFile(join(t.dir, 'servo.yaml'), 'optimizer:\n  id: o/a\n  token: ${TOK}\nscripts: {}\n');
+    const ok = await runCli(['config'], { config: join(t.dir, 'servo.yaml'), env: { TOK: 'sekrit-token' } });
+    expect(ok.code).toBe(0);
+    expect(ok.stdout + ok.stderr).not.toContain('sekrit');
+  });
+});
