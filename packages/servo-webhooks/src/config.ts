@@ -153,7 +153,7 @@ function webhookSchema(events: readonly string[]) {
         ])
         .optional(),
       timeout: model.DurationMs.prefault(DEFAULTS.timeout),
-      failure_policy: z.enum(['ignore', 'fail']).default(DEFAULTS.failure_policy),
+      failure_policy: z.enum(['ignore', 'fail']).optional(),
       deadline: model.DurationMs.prefault(DEFAULTS.deadline),
     })
     .superRefine((w, ctx) => {
@@ -169,6 +169,13 @@ function webhookSchema(events: readonly string[]) {
       if (w.response_channel && w.channels) {
         // Its own answers would be POSTed back to it, forever.
         const selectors = Array.isArray(w.channels) ? w.channels : [w.channels];
+      if (w.failure_policy !== undefined && !(Array.isArray(w.events) ? w.events : [w.events]).some((e) => e?.startsWith('before:'))) {
+        ctx.addIssue({
+          code: 'custom',
+          message: 'failure_policy applies to before: events only (a gate that cannot answer); this webhook has none: remove failure_policy',
+          path: ['failure_policy'],
+        });
+      }
         const loop = selectors.find((sel) => {
           try {
             return compileSelector(sel).matches(w.response_channel!);
@@ -296,7 +303,7 @@ function normalise(raw: any, zctx: z.RefinementCtx, isList: boolean, configDir: 
       headers,
       retry: w.backoff === false ? false : { maxTries: w.backoff?.max_tries ?? D.maxTries, maxTimeMs: w.backoff?.max_time ?? D.maxTimeMs },
       timeoutMs: w.timeout,
-      failurePolicy: w.failure_policy,
+      failurePolicy: w.failure_policy ?? D.failurePolicy,
       deadlineMs: w.deadline,
     };
   });
@@ -358,7 +365,7 @@ export function encodeConfig(config: WebhooksConfig): unknown {
       headers: Object.fromEntries(Object.keys(w.headers).map((k) => [k, REDACTED])),
       backoff: w.retry === false ? false : { max_tries: w.retry.maxTries, max_time: d(w.retry.maxTimeMs) },
       timeout: d(w.timeoutMs),
-      failure_policy: w.failurePolicy,
+      ...(w.events.some((e) => e.preposition === 'before') ? { failure_policy: w.failurePolicy } : {}),
       deadline: d(w.deadlineMs),
     })),
   };

@@ -36,7 +36,7 @@ export const DELIVERY_DEFAULTS = Object.freeze({
   /** Negotiate HTTP/2 with TLS receivers. */
   http2: false,
   /** What a before-webhook that cannot answer does to its event. */
-  failurePolicy: 'ignore' as 'ignore' | 'fail',
+  failurePolicy: 'fail' as 'ignore' | 'fail',
   /** Where pending deliveries live. */
   store: 'memory',
 });

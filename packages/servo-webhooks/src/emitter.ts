@@ -175,6 +175,8 @@ export class WebhooksEmitter {
     for (const { w, decision } of decisions) {
       if (decision.action === 'proceed-after-failure') {
         this.#log.warn({ webhook: w.name, event: name, failure: decision.failure }, 'before-webhook failed; event proceeds (failure_policy: ignore)');
+      } else if (decision.action === 'proceed' && decision.warning) {
+        this.#log.warn({ webhook: w.name, event: name, status: decision.status }, `before-webhook "${w.name}": ${decision.warning}`);
       }
     }
     // The first cancelling webhook in configuration order wins.

@@ -32,7 +32,6 @@ export function generateConfig(options: { defaults: boolean }): GeneratedConfig 
     for (const w of [measure, gate]) {
       w.backoff ??= { max_tries: DEFAULTS.backoff.max_tries, max_time: DEFAULTS.backoff.max_time };
       w.timeout ??= DEFAULTS.timeout;
-      w.failure_policy ??= DEFAULTS.failure_policy;
       w.deadline ??= DEFAULTS.deadline;
     }
     const value = {
@@ -60,7 +59,8 @@ export function generateConfig(options: { defaults: boolean }): GeneratedConfig 
         'webhooks.0.events': 'before:EVENT or after:EVENT (see `servo show events`)',
         'webhooks.0.secret': 'signs X-Servo-Signature (HMAC-SHA1) and webhook-signature (Standard Webhooks)',
         'webhooks.0.backoff': 'retries; `false` sends once',
-        'webhooks.1.failure_policy': 'before-webhooks: `fail` cancels the event when the webhook cannot answer; `ignore` proceeds',
+        'webhooks.1.failure_policy':
+          'before-webhooks only: `fail` (the default) cancels the event when the webhook cannot answer or refuses without the cancel protocol; `ignore` lets it proceed',
         'webhooks.1.deadline': 'before-webhooks: the longest the event waits, retries included',
       },
     };
@@ -72,7 +72,8 @@ export function generateConfig(options: { defaults: boolean }): GeneratedConfig 
       '0.events': 'before:EVENT or after:EVENT (see `servo show events`)',
       '0.secret': 'signs X-Servo-Signature (HMAC-SHA1) and webhook-signature (Standard Webhooks)',
       '0.backoff': 'retries; `false` sends once',
-      '1.failure_policy': 'before-webhooks: `fail` cancels the event when the webhook cannot answer; `ignore` proceeds',
+      '1.failure_policy':
+        'before-webhooks only: `fail` (the default) cancels the event when the webhook cannot answer or refuses without the cancel protocol; `ignore` lets it proceed',
     },
   };
 }

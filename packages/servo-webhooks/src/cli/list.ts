@@ -26,7 +26,7 @@ export async function list(ctx: CliContext, opts: { stats?: boolean }): Promise<
           name: w.name,
           events: subscriptionsOf(w),
           url: displayUrl(w.url),
-          failure_policy: w.failurePolicy,
+          failure_policy: w.events.some((e) => e.preposition === 'before') ? w.failurePolicy : null,
           max_tries: w.retry === false ? 1 : w.retry.maxTries,
           max_time_ms: w.retry === false ? 0 : w.retry.maxTimeMs,
           timeout_ms: w.timeoutMs,

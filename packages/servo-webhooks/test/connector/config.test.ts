@@ -85,12 +85,12 @@ describe('webhooks config: accepted forms', () => {
     ]);
   });
 
-  it('applies the documented defaults: 3 tries within 5m, 10s timeout, failure_policy ignore, names by position', () => {
+  it('applies the documented defaults: 3 tries within 5m, 10s timeout, failure_policy fail, names by position', () => {
     const [a, b] = ok([
       { events: 'after:measure', url: 'https://a.example/x', secret: 'k1' },
       { events: 'after:measure', url: 'https://b.example/x', secret: 'k2' },
     ]).webhooks;
-    expect(a).toMatchObject({ retry: { maxTries: 3, maxTimeMs: 300_000 }, timeoutMs: 10_000, failurePolicy: 'ignore' });
+    expect(a).toMatchObject({ retry: { maxTries: 3, maxTimeMs: 300_000 }, timeoutMs: 10_000, failurePolicy: 'fail' });
     expect([a!.name, b!.name]).toEqual(['webhook_1', 'webhook_2']);
   });
 
@@ -104,10 +104,10 @@ describe('webhooks config: accepted forms', () => {
   });
 
   it('reads timeout and failure_policy', () => {
-    const w = ok([{ ...base, timeout: '200ms', failure_policy: 'fail', deadline: '2s' }]).webhooks[0]!;
-    expect(w).toMatchObject({ timeoutMs: 200, failurePolicy: 'fail', deadlineMs: 2000 });
+    const w = ok([{ ...base, events: 'before:adjust', timeout: '200ms', failure_policy: 'ignore', deadline: '2s' }]).webhooks[0]!;
+    expect(w).toMatchObject({ timeoutMs: 200, failurePolicy: 'ignore', deadlineMs: 2000 });
     expect(issues([{ ...base, timeout: 'soon' }]).join('\n')).toMatch(/0\.timeout: invalid duration/);
-    const policy = issues([{ ...base, failure_policy: 'maybe' }]).join('\n');
+    const policy = issues([{ ...base, events: 'before:adjust', failure_policy: 'maybe' }]).join('\n');
     expect(policy).toMatch(/0\.failure_policy/);
     expect(policy).toMatch(/ignore/);
     expect(policy).toMatch(/fail/);
