@@ -10,7 +10,7 @@ import { openStores, type OpenStores } from './store.js';
  * only inside a running servo, so its counts are shown as unknown (`-`, null).
  */
 export async function list(ctx: CliContext, opts: { stats?: boolean }): Promise<void> {
-  const servo = await ctx.loadServo();
+  const servo = await ctx.loadServo({ usesSecrets: false });
   const instances = webhookInstances(servo);
   const stores = opts.stats ? await openStores(instances) : undefined;
   const rows: Record<string, unknown>[] = [];

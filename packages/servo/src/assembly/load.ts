@@ -5,6 +5,7 @@ import { discovered, discoverConnectors, type DiscoveredConnector } from '../con
 import { standardEvents } from '../events/standard.js';
 import type { Logger } from '../logging.js';
 import { loadConfig } from './config/index.js';
+import type { UnsetSecret } from './config/interpolate.js';
 import { createValidatedServo, type Servo } from './servo.js';
 
 /** Connector types that ship with the core. */
@@ -28,6 +29,11 @@ export interface LoadServoOptions {
   logger?: Logger;
   /** Connector types to use instead of discovering them (tests). */
   connectors?: Map<string, DiscoveredConnector>;
+  /**
+   * For commands that never use a secret: a secret field whose `${VAR}` is unset loads (with a
+   * placeholder that is never sent) and is reported here instead of failing the load.
+   */
+  onUnsetSecret?: (unset: UnsetSecret) => void;
 }
 
 /**
@@ -43,6 +49,7 @@ export async function loadServo(options: LoadServoOptions): Promise<Servo> {
     file,
     env: options.env ?? process.env,
     standardEvents: standardEvents.map((e) => e.name),
+    allowUnsetSecrets: options.onUnsetSecret !== undefined,
     availableTypes: () => [...available.keys()],
     resolveType: async (type) => {
       const c = available.get(type);
@@ -52,6 +59,7 @@ export async function loadServo(options: LoadServoOptions): Promise<Servo> {
       return def;
     },
   });
+  for (const u of loaded.unsetSecrets ?? []) options.onUnsetSecret?.(u);
   return createValidatedServo({
     name: loaded.servoName,
     configFile: file,

@@ -1,10 +1,11 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Servo } from '../assembly/servo.js';
-import type { CliContext } from '../connector/connector.js';
+import type { CliContext, LoadServoFor } from '../connector/connector.js';
 import { ConfigError, ConfigErrors } from '../errors.js';
 import { createLogger, type Logger } from '../logging.js';
 import type { OutputFormat } from './output.js';
+import type { UnsetSecret } from '../assembly/config/interpolate.js';
 
 /** Global options every command sees. */
 export interface GlobalOptions {
@@ -59,9 +60,9 @@ export class CommandContext implements CliContext {
     }));
   }
 
-  /** Loads servo.yaml and builds the assembly, once. */
-  loadServo(): Promise<Servo> {
-    return (this.#servo ??= this.#load());
+  /** Loads servo.yaml and builds the assembly, once; see {@link CliContext.loadServo} for `usesSecrets`. */
+  loadServo(options: LoadServoFor = {}): Promise<Servo> {
+    return (this.#servo ??= this.#load(options.usesSecrets !== false));
   }
 
   /** Closes the assembly if it was loaded: connectors finish their work (e.g. deliver webhooks). */
@@ -75,7 +76,7 @@ export class CommandContext implements CliContext {
     this.stdout.write(text);
   }
 
-  async #load(): Promise<Servo> {
+  async #load(usesSecrets: boolean): Promise<Servo> {
     const file = this.configFile;
     if (!existsSync(file)) {
       throw new ConfigErrors([
@@ -86,6 +87,10 @@ export class CommandContext implements CliContext {
       ]);
     }
     const { loadServo } = await import('../assembly/load.js');
-    return loadServo({ configFile: file, env: this.env, logger: this.logger });
+    const note = ({ variable, file: at, line, column, path }: UnsetSecret) =>
+      this.stderr.write(
+        `servo: note: ${variable} is not set (${at}${line ? `:${line}:${column}` : ''}, ${path}); this command does not need it, commands that sign (measure, adjust, run, check, webhooks trigger) and validate do\n`,
+      );
+    return loadServo({ configFile: file, env: this.env, logger: this.logger, ...(usesSecrets ? {} : { onUnsetSecret: note }) });
   }
 }

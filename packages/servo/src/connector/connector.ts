@@ -107,10 +107,20 @@ export interface ConnectorHooks {
   close?(): Promise<void> | void;
 }
 
+/** How a command will use the assembly it loads. */
+export interface LoadServoFor {
+  /** False for commands that never sign or send anything; default true. */
+  readonly usesSecrets?: boolean;
+}
+
 /** What a connector adds under `servo <name> ...`. */
 export interface CliContext {
-  /** Loads the assembly (servo.yaml) on demand; commands that need no config never pay for it. */
-  loadServo(): Promise<ServoHandle>;
+  /**
+   * Loads the assembly (servo.yaml) on demand; commands that need no config never pay for it.
+   * A command that never signs or sends (a listing, a schema) passes `{ usesSecrets: false }`:
+   * a secret whose `${VAR}` is unset is then noted on stderr instead of failing the load.
+   */
+  loadServo(options?: LoadServoFor): Promise<ServoHandle>;
   /** Path of servo.yaml (`--config`, `SERVO_CONFIG_FILE` or `./servo.yaml`); it may not exist. */
   readonly configFile: string;
   /** The environment the command runs with (tests pass their own). */

@@ -184,7 +184,7 @@ describe('${VAR} substitution', () => {
     const unset = interpolateString('${MISSING}', {});
     expect(unset).toEqual({
       ok: false,
-      problem: { message: 'environment variable MISSING is not set', hint: 'export MISSING=... or write ${MISSING:-default}' },
+      problem: { message: 'environment variable MISSING is not set', hint: 'export MISSING=... or write ${MISSING:-default}', unset: 'MISSING' },
     });
     const open = interpolateString('x ${OOPS', {});
     expect(open.ok).toBe(false);

@@ -5,6 +5,7 @@
  */
 import type { Node } from 'yaml';
 import { ConfigError } from '../../errors.js';
+import { looksSecret } from '../redact.js';
 import { formatPath, type PathSegment } from './paths.js';
 import type { YamlSource } from './yaml-source.js';
 
@@ -15,7 +16,27 @@ export type Env = Readonly<Record<string, string | undefined>>;
 export interface InterpolationProblem {
   readonly message: string;
   readonly hint: string;
+  /** The variable, when the problem is that it is not set. */
+  readonly unset?: string;
 }
+
+/** A secret field whose `${VAR}` is not set, left unset for a command that uses no secret. */
+export interface UnsetSecret {
+  readonly variable: string;
+  /** servo.yaml and the position of the value. */
+  readonly file: string;
+  readonly line?: number | undefined;
+  readonly column?: number | undefined;
+  /** Field path, e.g. `webhooks[0].secret`. */
+  readonly path: string;
+}
+
+/**
+ * The value a secret field whose variable is unset gets when the command never
+ * uses secrets (`servo config`, `show`, `webhooks list`): it validates as a
+ * secret, and commands that sign never see it (they load strictly).
+ */
+export const UNSET_SECRET = 'unset-secret-placeholder';
 
 /** Outcome of {@link interpolateString}. */
 export type Interpolated =
@@ -56,6 +77,7 @@ export function interpolateString(text: string, env: Env): Interpolated {
       problem = {
         message: `environment variable ${name} is not set`,
         hint: `export ${name}=... or write \${${name}:-default}`,
+        unset: name,
       };
       return match;
     }
@@ -71,6 +93,9 @@ export interface TreeInterpolation {
   /** Scalars left unreplaced because of a problem (their own errors are reported). */
   readonly failed: Set<Node>;
   readonly errors: ConfigError[];
+  /** Leave secret fields whose variable is unset as {@link UNSET_SECRET} (listed in `unsetSecrets`) instead of failing. */
+  readonly allowUnsetSecrets: boolean;
+  readonly unsetSecrets: UnsetSecret[];
 }
 
 /**
@@ -82,10 +107,13 @@ export function interpolateTree(source: YamlSource, root: Node | null, path: rea
   visit(source, root, [...path], env, into);
 }
 
-/** A fresh, empty {@link TreeInterpolation}. */
-export function newInterpolation(): TreeInterpolation {
-  return { substituted: new Map(), failed: new Set(), errors: [] };
+/** A fresh, empty {@link TreeInterpolation}; `allowUnsetSecrets` for commands that never use a secret. */
+export function newInterpolation(allowUnsetSecrets = false): TreeInterpolation {
+  return { substituted: new Map(), failed: new Set(), errors: [], allowUnsetSecrets, unsetSecrets: [] };
 }
+
+// A secret's fix never suggests a default: that would put the secret in servo.yaml.
+const SECRET_HINT = (name: string) => `export ${name} in the environment servo runs in (a secret takes no default in servo.yaml, so it stays out of the file)`;
 
 function visit(source: YamlSource, node: Node | null, path: PathSegment[], env: Env, into: TreeInterpolation): void {
   const { isMap, isScalar, isSeq } = source.yaml;
@@ -93,13 +121,22 @@ function visit(source: YamlSource, node: Node | null, path: PathSegment[], env: 
     if (typeof node.value !== 'string') return;
     const result = interpolateString(node.value, env);
     if (!result.ok) {
+      const { unset } = result.problem;
+      const key = path[path.length - 1];
+      const secret = unset !== undefined && typeof key === 'string' && looksSecret(key);
+      if (secret && into.allowUnsetSecrets) {
+        into.unsetSecrets.push({ variable: unset, file: source.file, ...source.positionOf(node), path: formatPath(path) });
+        node.value = UNSET_SECRET;
+        into.substituted.set(node, [unset]);
+        return;
+      }
       into.failed.add(node);
       into.errors.push(
         new ConfigError(result.problem.message, {
           file: source.file,
           ...source.positionOf(node),
           path: path.length ? formatPath(path) : undefined,
-          hint: result.problem.hint,
+          hint: secret ? SECRET_HINT(unset) : result.problem.hint,
         }),
       );
       return;

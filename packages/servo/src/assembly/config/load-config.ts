@@ -11,7 +11,7 @@ import type { Node, YAMLMap } from 'yaml';
 import type { z } from 'zod';
 import type { ConfigSchemaContext, ConnectorDefinition } from '../../connector/connector.js';
 import { ConfigError, ConfigErrors, ConnectorLoadError } from '../../errors.js';
-import { interpolateTree, newInterpolation, type Env, type TreeInterpolation } from './interpolate.js';
+import { interpolateTree, newInterpolation, type Env, type TreeInterpolation, type UnsetSecret } from './interpolate.js';
 import { problemsOf, type IssueLike, type Problem } from './issues.js';
 import { readLayout, RESERVED_KEYS, type Instance } from './layout.js';
 import { OPTIMIZER_SECRET_FIELDS, OptimizerSection } from './optimizer-section.js';
@@ -41,6 +41,8 @@ export interface LoadedConfig {
   sections: ConfigSection[];
   /** The `optimizer:` section, when the file has one. */
   optimizer?: OptimizerSection | undefined;
+  /** With `allowUnsetSecrets`: the secret fields whose `${VAR}` is not set. */
+  unsetSecrets?: readonly UnsetSecret[];
 }
 
 /** Options of {@link loadConfig}. */
@@ -55,6 +57,11 @@ export interface LoadConfigOptions {
   availableTypes(): string[];
   /** Standard event names; the events declared by the resolved definitions are added to them. */
   standardEvents: readonly string[];
+  /**
+   * For commands that never use a secret (`servo config`, `show`, `webhooks list`): a secret field
+   * whose `${VAR}` is unset is not an error; it is listed in `unsetSecrets` and never used.
+   */
+  allowUnsetSecrets?: boolean;
 }
 
 /** Options of {@link parseConfigText}: those of {@link loadConfig} without the file. */
@@ -103,7 +110,7 @@ export async function parseConfigText(text: string, file: string, options: Parse
     ]);
   }
 
-  const interpolation = newInterpolation();
+  const interpolation = newInterpolation(options.allowUnsetSecrets === true);
   for (const key of RESERVED_KEYS) {
     const pair = source.pairOf(root, key);
     if (pair) interpolateTree(source, pair.value, [key], env, interpolation);
@@ -142,7 +149,8 @@ export async function parseConfigText(text: string, file: string, options: Parse
   const optimizer = await validateOptimizer(source, root, env, interpolation, errors);
   errors.push(...interpolation.errors);
   if (errors.length) throw new ConfigErrors(sortByPosition(errors));
-  return { file, servoName: layout.servoName ?? basename(dirname(file)), sections, ...(optimizer ? { optimizer } : {}) };
+  const unset = interpolation.unsetSecrets.length ? { unsetSecrets: interpolation.unsetSecrets } : {};
+  return { file, servoName: layout.servoName ?? basename(dirname(file)), sections, ...(optimizer ? { optimizer } : {}), ...unset };
 }
 
 /** Validates the `optimizer:` section like a connector's (located errors, the token never echoed). */

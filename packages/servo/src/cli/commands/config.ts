@@ -5,7 +5,7 @@ import { redact } from '../../assembly/redact.js';
 
 /** `servo config`: the effective configuration (env overrides and ${VAR} applied), secrets redacted. */
 export default async function config(ctx: CommandContext): Promise<void> {
-  const servo = await ctx.loadServo();
+  const servo = await ctx.loadServo({ usesSecrets: false });
   const out: Record<string, unknown> = { name: servo.name };
   const connectors: Record<string, string> = {};
   for (const c of servo.connectors) {

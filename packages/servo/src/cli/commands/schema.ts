@@ -14,7 +14,7 @@ import { toJsonSchema } from '../../json-schema.js';
  */
 export default async function schema(ctx: CommandContext, name: string | undefined): Promise<void> {
   const haveConfig = existsSync(ctx.configFile);
-  const servo = haveConfig ? await ctx.loadServo() : undefined;
+  const servo = haveConfig ? await ctx.loadServo({ usesSecrets: false }) : undefined;
   const events = servo?.events ?? new Map(standardEvents.map((e) => [e.name, e]));
   const context = { events: [...events.keys()], configDir: dirname(ctx.configFile) };
   if (!name) {

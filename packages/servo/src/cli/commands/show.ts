@@ -22,7 +22,7 @@ export default async function show(ctx: CommandContext, what: string, opts: { av
 }
 
 async function showConnectors(ctx: CommandContext): Promise<void> {
-  const servo = await ctx.loadServo();
+  const servo = await ctx.loadServo({ usesSecrets: false });
   const rows = servo.connectors.map((c) => ({
     name: c.name,
     type: c.type,
@@ -58,7 +58,7 @@ async function showAvailable(ctx: CommandContext): Promise<void> {
 }
 
 async function showEvents(ctx: CommandContext): Promise<void> {
-  const servo = await ctx.loadServo();
+  const servo = await ctx.loadServo({ usesSecrets: false });
   const rows = [...servo.events.values()].map((e) => {
     const by = (p: 'before' | 'on' | 'after') => servo.connectors.filter((c) => c.handlers.has(e.name, p)).map((c) => c.name);
     return { event: e.name, description: e.description, before: by('before'), on: by('on'), after: by('after') };
