@@ -77,6 +77,8 @@ export interface DeliverySettings {
   readonly store: { readonly kind: 'memory' } | { readonly kind: 'sqlite' /** As written. */; readonly path: string /** Absolute. */; readonly file: string };
   readonly maxQueue: number;
   readonly drainTimeoutMs: number;
+  /** sqlite store: how long the rows of a process that died stay its own before another process takes them over. */
+  readonly leaseMs: number;
   readonly concurrency: number;
   readonly breaker: { readonly failures: number; readonly cooldownMs: number };
   readonly retryFloorMs: number;
@@ -102,6 +104,7 @@ export const DEFAULTS = {
   store: D.store,
   max_queue: D.maxQueue,
   drain_timeout: model.formatDuration(D.drainTimeoutMs),
+  lease: model.formatDuration(D.leaseMs),
   concurrency: D.concurrency,
   breaker: { failures: D.breakerFailures, cooldown: model.formatDuration(D.breakerCooldownMs) },
   retry_floor: model.formatDuration(D.retryFloorMs),
@@ -222,6 +225,7 @@ function settingsShape() {
       .default(DEFAULTS.store),
     max_queue: z.int().min(1).default(DEFAULTS.max_queue),
     drain_timeout: model.DurationMs.prefault(DEFAULTS.drain_timeout),
+    lease: model.DurationMs.prefault(DEFAULTS.lease).refine((ms) => ms >= 1_000 && ms <= 3_600_000, 'expected a lease between 1s and 1h'),
     concurrency: z.int().min(1).max(1024).default(DEFAULTS.concurrency),
     breaker: z
       .strictObject({
@@ -325,6 +329,7 @@ function normalise(raw: any, zctx: z.RefinementCtx, isList: boolean, configDir: 
       store,
       maxQueue: raw.max_queue,
       drainTimeoutMs: raw.drain_timeout,
+      leaseMs: raw.lease,
       concurrency: raw.concurrency,
       breaker: { failures: raw.breaker.failures, cooldownMs: raw.breaker.cooldown },
       retryFloorMs: raw.retry_floor,
@@ -347,6 +352,7 @@ export function encodeConfig(config: WebhooksConfig): unknown {
     store: s.store.kind === 'memory' ? 'memory' : `sqlite:${s.store.path}`,
     max_queue: s.maxQueue,
     drain_timeout: d(s.drainTimeoutMs),
+    lease: d(s.leaseMs),
     concurrency: s.concurrency,
     breaker: { failures: s.breaker.failures, cooldown: d(s.breaker.cooldownMs) },
     retry_floor: d(s.retryFloorMs),

@@ -37,6 +37,8 @@ export const DELIVERY_DEFAULTS = Object.freeze({
   http2: false,
   /** What a before-webhook that cannot answer does to its event. */
   failurePolicy: 'fail' as 'ignore' | 'fail',
+  /** How long a process that died keeps its sqlite rows before another process takes them over. */
+  leaseMs: 30_000,
   /** Where pending deliveries live. */
   store: 'memory',
 });

@@ -223,7 +223,7 @@ export class WebhooksEmitter {
     const { settings, webhooks } = this.#ctx.config;
     const [{ DeliveryEngine }, store] = await Promise.all([
       import('./delivery/engine.js'),
-      openStore(settings.store, { onError: (err) => this.#storeFailed(err) }),
+      openStore(settings.store, { onError: (err) => this.#storeFailed(err), leaseMs: settings.leaseMs }),
     ]);
     const endpoints: WebhookEndpoint[] = webhooks.map((w) => ({
       name: w.name,

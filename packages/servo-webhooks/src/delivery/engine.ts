@@ -58,6 +58,8 @@ export class DeliveryEngine {
   private readonly sends = new Set<() => void>();
   private state: EngineState = 'idle';
   private drainPromise: Promise<DrainSummary> | undefined;
+  /** Stops the periodic rescan of a shared persistent store (servo run). */
+  private cancelRescan: (() => void) | undefined;
   private drainCheck: (() => void) | undefined;
   private finishDrain: (() => void) | undefined;
 
@@ -116,7 +118,9 @@ export class DeliveryEngine {
    * earlier run left in a persistent store, and re-enables endpoints a 410
    * disabled then. Idempotent; `enqueue` calls it (without resuming). A
    * short-lived process that shares the store with a running servo passes
-   * `resume: false`, so it delivers only what it queues itself.
+   * `resume: false`, so it delivers only what it queues itself. A resuming
+   * engine also looks again, every `rescanMs` of its backlogs, for deliveries
+   * that other processes sharing the store released or left behind.
    */
   start(options: { resume?: boolean } = {}): void {
     if (this.state !== 'idle') return;
@@ -137,6 +141,23 @@ export class DeliveryEngine {
       this.logger.warn({ webhook: name, pending: c.pending }, 'webhook store holds deliveries for an endpoint that is not configured; left in the store');
     }
     if (resumed > 0) this.logger.info({ pending: resumed }, 'webhook deliveries resumed from the store');
+    this.rescan();
+  }
+
+  /** Arms the periodic rescan of the backlogs that have one (persistent stores). */
+  private rescan(): void {
+    const every = Math.min(...[...this.endpoints.values()].map((ep) => ep.backlog.rescanMs ?? Infinity));
+    if (every === Infinity || this.state !== 'running') return;
+    this.cancelRescan = this.timers.background(() => {
+      this.cancelRescan = undefined;
+      if (this.state !== 'running') return;
+      for (const ep of this.endpoints.values()) {
+        if (ep.backlog.rescanMs === undefined) continue;
+        this.guardStore(() => ep.backlog.resume(this.now()));
+        this.scheduler.schedule(ep);
+      }
+      this.rescan();
+    }, every);
   }
 
   /**
@@ -276,6 +297,8 @@ export class DeliveryEngine {
   }
 
   private halt(): void {
+    this.cancelRescan?.();
+    this.cancelRescan = undefined;
     this.enableWatch.stop();
     this.scheduler.stop(this.endpoints.values());
   }

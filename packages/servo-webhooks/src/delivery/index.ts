@@ -30,7 +30,6 @@ export type {
   RetryPolicy,
   SendOutcome,
   StoreCounts,
-  StoredDelivery,
   WebhookEndpoint,
   WebhookResponse,
 } from './types.js';

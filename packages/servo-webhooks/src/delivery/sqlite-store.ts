@@ -2,8 +2,11 @@ import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
+import { DELIVERY_DEFAULTS } from '../defaults.js';
 import { WebhookStoreError } from '../errors.js';
-import type { DeadDelivery, Delivery, PersistentStore, StoreCounts, StoredDelivery } from './types.js';
+import { CLAIMABLE, Lease } from './sqlite-lease.js';
+import { migrate } from './sqlite-migrations.js';
+import type { DeadDelivery, Delivery, PersistentStore, StoreCounts } from './types.js';
 
 /** Options of {@link SqliteStore}. */
 export interface SqliteStoreOptions {
@@ -18,42 +21,13 @@ export interface SqliteStoreOptions {
    * and tried again. Default: written to stderr.
    */
   onError?: (err: Error) => void;
+  /**
+   * How long the rows this process holds stay its own without a heartbeat
+   * (renewed every third of it while the process lives); once it has passed
+   * after the process died, another process takes them over. Default 30 s.
+   */
+  leaseMs?: number;
 }
-
-const SCHEMA_VERSION = 1;
-
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS pending (
-  seq INTEGER PRIMARY KEY AUTOINCREMENT,
-  id TEXT NOT NULL UNIQUE,
-  webhook TEXT NOT NULL,
-  event TEXT NOT NULL,
-  content_type TEXT NOT NULL,
-  body BLOB NOT NULL,
-  created_at INTEGER NOT NULL,
-  attempts INTEGER NOT NULL,
-  next_attempt_at INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS pending_webhook_seq ON pending (webhook, seq);
-CREATE TABLE IF NOT EXISTS dead (
-  id TEXT PRIMARY KEY,
-  webhook TEXT NOT NULL,
-  event TEXT NOT NULL,
-  content_type TEXT NOT NULL,
-  body BLOB NOT NULL,
-  created_at INTEGER NOT NULL,
-  attempts INTEGER NOT NULL,
-  next_attempt_at INTEGER NOT NULL,
-  error TEXT NOT NULL,
-  failed_at INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS dead_failed_at ON dead (failed_at);
-CREATE TABLE IF NOT EXISTS disabled (
-  webhook TEXT PRIMARY KEY,
-  reason TEXT NOT NULL,
-  since INTEGER NOT NULL
-);
-`;
 
 interface Row {
   seq: number;
@@ -99,6 +73,11 @@ function toDelivery(r: Row): Delivery {
  * dead-lettered) are batched into one transaction per event-loop turn: losing
  * them in a crash only means a delivery is sent again after the restart,
  * which receivers handle by de-duplicating on the delivery id.
+ *
+ * Several processes may share the file: each pending row is held by at most
+ * one of them at a time, under a lease (see sqlite-lease.ts) that `claim`
+ * takes atomically, a heartbeat renews, `close` releases, and another process
+ * takes over once it expired after its holder died.
  */
 export class SqliteStore implements PersistentStore {
   readonly persistent = true as const;
@@ -108,7 +87,7 @@ export class SqliteStore implements PersistentStore {
     reschedule: BetterSqlite3.Statement;
     remove: BetterSqlite3.Statement;
     dead: BetterSqlite3.Statement;
-    pending: BetterSqlite3.Statement;
+    claim: BetterSqlite3.Statement;
     deadAll: BetterSqlite3.Statement;
     deadOf: BetterSqlite3.Statement;
     countPending: BetterSqlite3.Statement;
@@ -117,8 +96,12 @@ export class SqliteStore implements PersistentStore {
   private ops: Op[] = [];
   private flushScheduled: NodeJS.Immediate | undefined;
   private readonly applyOps: (ops: Op[]) => void;
+  private readonly claimRows: (params: { owner: string; now: number; webhook: string; limit: number }) => unknown[];
   private closed = false;
   private readonly onError: (err: Error) => void;
+  private readonly lease: Lease;
+  /** Lease length, ms: how long rows of a process that died stay with it. */
+  readonly leaseMs: number;
 
   /** Opens (creating if needed) the database file at `path`. */
   constructor(
@@ -134,28 +117,28 @@ export class SqliteStore implements PersistentStore {
       this.db.pragma('journal_mode = WAL');
       this.db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
       this.db.pragma('busy_timeout = 5000');
-      const version = this.db.pragma('user_version', { simple: true }) as number;
-      if (version > SCHEMA_VERSION) {
-        throw new WebhookStoreError(`webhook store ${path} has schema version ${version}; this version of servo-webhooks reads up to ${SCHEMA_VERSION}`);
-      }
-      this.db.exec(SCHEMA);
-      this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
+      migrate(this.db, path);
     } catch (err) {
       if (err instanceof WebhookStoreError) throw err;
       throw new WebhookStoreError(`cannot open webhook store ${path}: ${(err as Error).message}`, { cause: err });
     }
     const db = this.db;
     this.stmt = {
-      add: db.prepare('INSERT INTO pending (id, webhook, event, content_type, body, created_at, attempts, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
+      add: db.prepare(
+        'INSERT INTO pending (id, webhook, event, content_type, body, created_at, attempts, next_attempt_at, lease_owner) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
       reschedule: db.prepare('UPDATE pending SET attempts = ?, next_attempt_at = ? WHERE id = ?'),
       remove: db.prepare('DELETE FROM pending WHERE id = ?'),
       dead: db.prepare(
         'INSERT OR REPLACE INTO dead (id, webhook, event, content_type, body, created_at, attempts, next_attempt_at, error, failed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       ),
+      // One statement, so under SQLite's write lock: no two processes take one row.
       // Raw rows (arrays): paging in is on the drain path, and objects per row cost ~40% more.
-      pending: db
+      claim: db
         .prepare(
-          'SELECT seq, id, webhook, event, content_type, body, created_at, attempts, next_attempt_at FROM pending WHERE webhook = ? AND seq > ? ORDER BY seq LIMIT ?',
+          `UPDATE pending SET lease_owner = @owner WHERE seq IN (
+             SELECT seq FROM pending p WHERE p.webhook = @webhook AND ${CLAIMABLE} ORDER BY p.seq LIMIT @limit)
+           RETURNING seq, id, webhook, event, content_type, body, created_at, attempts, next_attempt_at`,
         )
         .raw(true),
       deadAll: db.prepare('SELECT * FROM dead ORDER BY failed_at DESC LIMIT ?'),
@@ -163,6 +146,12 @@ export class SqliteStore implements PersistentStore {
       countPending: db.prepare('SELECT webhook, COUNT(*) AS n FROM pending GROUP BY webhook'),
       countDead: db.prepare('SELECT webhook, COUNT(*) AS n FROM dead GROUP BY webhook'),
     };
+    this.leaseMs = options.leaseMs ?? DELIVERY_DEFAULTS.leaseMs;
+    this.lease = new Lease(db, this.leaseMs, this.onError);
+    this.claimRows = db.transaction((params: { owner: string; now: number; webhook: string; limit: number }) => {
+      this.lease.renew(params.now);
+      return this.stmt.claim.all(params);
+    }).immediate;
     this.applyOps = db.transaction((ops: Op[]) => {
       for (const op of ops) {
         if (op.kind === 'reschedule') this.stmt.reschedule.run(op.attempts, op.at, op.id);
@@ -177,10 +166,10 @@ export class SqliteStore implements PersistentStore {
   }
 
   /** @inheritdoc */
-  add(d: Delivery): number {
+  add(d: Delivery, held: boolean): void {
     try {
-      const info = this.stmt.add.run(d.id, d.webhook, d.event, d.contentType, toBuffer(d.body), d.createdAt, d.attempts, d.nextAttemptAt);
-      return Number(info.lastInsertRowid);
+      if (held && !this.lease.active) this.lease.renew(Date.now());
+      this.stmt.add.run(d.id, d.webhook, d.event, d.contentType, toBuffer(d.body), d.createdAt, d.attempts, d.nextAttemptAt, held ? this.lease.owner : null);
     } catch (err) {
       throw new WebhookStoreError(`cannot store delivery ${d.id}: ${(err as Error).message}`, { cause: err });
     }
@@ -236,16 +225,15 @@ export class SqliteStore implements PersistentStore {
   }
 
   /** @inheritdoc */
-  pending(query: { webhook: string; after?: number; limit: number }): StoredDelivery[] {
+  claim(query: { webhook: string; limit: number }): Delivery[] {
     this.flush();
-    const rows = this.stmt.pending.all(query.webhook, query.after ?? 0, query.limit) as RawRow[];
-    const out: StoredDelivery[] = new Array(rows.length);
+    const now = Date.now();
+    const rows = this.claimRows({ owner: this.lease.owner, now, webhook: query.webhook, limit: query.limit }) as RawRow[];
+    rows.sort((a, b) => a[0] - b[0]);
+    const out: Delivery[] = new Array(rows.length);
     for (let i = 0; i < rows.length; i++) {
       const r = rows[i]!;
-      out[i] = {
-        seq: r[0],
-        delivery: { id: r[1], webhook: r[2], event: r[3], contentType: r[4], body: r[5], createdAt: r[6], attempts: r[7], nextAttemptAt: r[8] },
-      };
+      out[i] = { id: r[1], webhook: r[2], event: r[3], contentType: r[4], body: r[5], createdAt: r[6], attempts: r[7], nextAttemptAt: r[8] };
     }
     return out;
   }
@@ -287,6 +275,7 @@ export class SqliteStore implements PersistentStore {
     if (this.closed) return;
     this.flush();
     this.closed = true;
+    this.lease.release();
     this.db.close();
   }
 }

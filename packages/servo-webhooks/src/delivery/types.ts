@@ -102,12 +102,6 @@ export interface DeadDelivery extends Delivery {
   failedAt: number;
 }
 
-/** A pending delivery as stored, with its store-assigned sequence number (the paging cursor). */
-export interface StoredDelivery {
-  seq: number;
-  delivery: Delivery;
-}
-
 /** Pending and dead-letter counts of one endpoint in a store. */
 export interface StoreCounts {
   pending: number;
@@ -144,19 +138,31 @@ export interface DeliveryStore {
 
 /**
  * A store that also keeps pending deliveries, across restarts: nothing is
- * ever dropped. The engine holds a bounded window of them in memory and pages
- * the rest in by `seq`.
+ * ever dropped. The engine holds a bounded window of them in memory and
+ * claims the rest as it has room. Processes sharing the store each hold
+ * their own rows: a row is held by one process at a time (a lease), and rows
+ * whose holder stopped or died are claimed by another.
  */
 export interface PersistentStore extends DeliveryStore {
   readonly persistent: true;
-  /** Stores a new pending delivery, committed when this returns; returns its sequence number (increasing, never reused). */
-  add(delivery: Delivery): number;
+  /** Lease length, ms: how long the rows of a process that died stay with it before another claims them. */
+  readonly leaseMs: number;
+  /**
+   * Stores a new pending delivery, committed when this returns. `held`: this
+   * process holds it (in memory) from now on; otherwise it waits in the store
+   * for whichever process claims it first.
+   */
+  add(delivery: Delivery, held: boolean): void;
   /** Records a failed attempt and when to try again. */
   reschedule(id: string, attempts: number, nextAttemptAt: number): void;
   /** Forgets a pending delivery (delivered). */
   remove(id: string): void;
-  /** Pending deliveries of one endpoint with `seq > after`, oldest first. */
-  pending(query: { webhook: string; after?: number; limit: number }): StoredDelivery[];
+  /**
+   * Takes up to `limit` pending deliveries of one endpoint that no live
+   * process holds, oldest first, in one atomic step: they are this process's
+   * until it removes them, closes, or dies and its lease expires.
+   */
+  claim(query: { webhook: string; limit: number }): Delivery[];
 }
 
 /** Structural logger (the pino call shape), compatible with servo-core's `Logger`. */

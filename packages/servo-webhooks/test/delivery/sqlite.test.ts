@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DeliveryEngine, type DeliveryEngineOptions } from '../../src/delivery/engine.js';
+import { MIGRATIONS, SCHEMA_VERSION } from '../../src/delivery/sqlite-migrations.js';
 import { SqliteStore } from '../../src/delivery/sqlite-store.js';
 import { openStore } from '../../src/delivery/store.js';
 import { MemoryStore } from '../../src/delivery/memory-store.js';
@@ -46,35 +47,78 @@ const delivery = (id: string, webhook = 'w', body = `body-${id}`): Delivery => (
 });
 
 describe('persistent store contract (SqliteStore)', () => {
-  it('adds, pages by seq, reschedules, removes, dead-letters, counts', () => {
+  it('adds, claims oldest first, reschedules, removes, dead-letters, counts', () => {
     const s = new SqliteStore(join(dir, 'contract.db'));
     open.push(s);
-    const seqs = ['a', 'b', 'c', 'd'].map((id) => s.add(delivery(id)));
-    s.add(delivery('z', 'other'));
-    expect(seqs).toEqual([...seqs].sort((x, y) => x - y));
-    const page1 = s.pending({ webhook: 'w', limit: 2 });
-    expect(page1.map((r) => r.delivery.id)).toEqual(['a', 'b']);
-    const page2 = s.pending({ webhook: 'w', after: page1[1]!.seq, limit: 10 });
-    expect(page2.map((r) => r.delivery.id)).toEqual(['c', 'd']);
-    expect(Buffer.from(page2[0]!.delivery.body).toString()).toBe('body-c');
+    for (const id of ['a', 'b', 'c', 'd']) s.add(delivery(id), false);
+    s.add(delivery('z', 'other'), false);
+    const page1 = s.claim({ webhook: 'w', limit: 2 });
+    expect(page1.map((d) => d.id)).toEqual(['a', 'b']);
+    const page2 = s.claim({ webhook: 'w', limit: 10 });
+    expect(page2.map((d) => d.id)).toEqual(['c', 'd']);
+    expect(Buffer.from(page2[0]!.body).toString()).toBe('body-c');
+    // Held rows are not claimed twice.
+    expect(s.claim({ webhook: 'w', limit: 10 })).toEqual([]);
 
     s.reschedule('a', 2, 5000);
     s.remove('b');
     s.deadLetter({ ...delivery('c'), attempts: 3 }, 'WEBHOOK_HTTP_STATUS: 400', 9000);
-    const left = s.pending({ webhook: 'w', limit: 10 });
-    expect(left.map((r) => [r.delivery.id, r.delivery.attempts, r.delivery.nextAttemptAt])).toEqual([
-      ['a', 2, 5000],
-      ['d', 0, 1000],
-    ]);
     const dead = s.dead();
     expect(dead).toHaveLength(1);
     expect(dead[0]).toMatchObject({ id: 'c', attempts: 3, error: 'WEBHOOK_HTTP_STATUS: 400', failedAt: 9000 });
     expect(Buffer.from(dead[0]!.body).toString()).toBe('body-c');
     expect(s.dead({ webhook: 'other' })).toEqual([]);
     expect(s.counts()).toEqual({ w: { pending: 2, dead: 1 }, other: { pending: 1, dead: 0 } });
-    // Sequence numbers are never reused, even after the newest row is gone.
-    s.remove('z');
-    expect(s.add(delivery('e'))).toBeGreaterThan(Math.max(...seqs) + 1);
+    s.close();
+    // Closing released them: another process claims what is left, as rescheduled.
+    const t = new SqliteStore(join(dir, 'contract.db'));
+    open.push(t);
+    expect(t.claim({ webhook: 'w', limit: 10 }).map((d) => [d.id, d.attempts, d.nextAttemptAt])).toEqual([
+      ['a', 2, 5000],
+      ['d', 0, 1000],
+    ]);
+  });
+
+  it("two stores on one file: a row is held by one at a time; a dead holder's rows are taken over once its lease expires", async () => {
+    const path = join(dir, 'lease.db');
+    const a = new SqliteStore(path, { leaseMs: 300 });
+    const b = new SqliteStore(path, { leaseMs: 300 });
+    open.push(b);
+    a.add(delivery('held'), true);
+    for (const id of ['f1', 'f2']) a.add(delivery(id), false);
+    expect(b.claim({ webhook: 'w', limit: 1 }).map((d) => d.id)).toEqual(['f1']);
+    expect(a.claim({ webhook: 'w', limit: 10 }).map((d) => d.id)).toEqual(['f2']);
+    expect(b.claim({ webhook: 'w', limit: 10 })).toEqual([]);
+    // The heartbeat keeps a live holder's rows its own past the lease length.
+    await sleep(700);
+    expect(b.claim({ webhook: 'w', limit: 10 })).toEqual([]);
+    // A holder that dies without releasing: its heartbeat stops (simulated), its lease runs out.
+    (a as unknown as { lease: { timer: NodeJS.Timeout } }).lease.timer.close();
+    expect(b.claim({ webhook: 'w', limit: 10 })).toEqual([]);
+    await sleep(450);
+    expect(b.claim({ webhook: 'w', limit: 10 }).map((d) => d.id)).toEqual(['held', 'f2']);
+  });
+});
+
+describe('SqliteStore schema migrations', () => {
+  it('upgrades a file written by the first schema in place, keeping its rows; refuses a newer schema', () => {
+    const path = join(dir, 'v1.db');
+    const old = new Database(path);
+    old.exec(MIGRATIONS[0]!.sql);
+    old.pragma('user_version = 1');
+    old
+      .prepare('INSERT INTO pending (id, webhook, event, content_type, body, created_at, attempts, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+      .run('old-1', 'w', 'after:x', 'application/json', Buffer.from('kept'), 1000, 2, 1000);
+    old.close();
+    const s = new SqliteStore(path);
+    expect(s.claim({ webhook: 'w', limit: 10 }).map((d) => [d.id, d.attempts, Buffer.from(d.body).toString()])).toEqual([['old-1', 2, 'kept']]);
+    s.close();
+    const check = new Database(path);
+    expect(check.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    expect(SCHEMA_VERSION).toBeGreaterThanOrEqual(2);
+    check.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
+    check.close();
+    expect(() => new SqliteStore(path)).toThrow(/schema version 3; this version of servo-webhooks reads up to 2/);
   });
 });
 
@@ -99,7 +143,7 @@ describe('SqliteStore', () => {
     const path = join(dir, 'a.db');
     const s = new SqliteStore(path);
     open.push(s);
-    s.add(delivery('m1'));
+    s.add(delivery('m1'), true);
     const other = new Database(path, { readonly: true });
     try {
       expect(other.prepare('SELECT id, attempts FROM pending').all()).toEqual([{ id: 'm1', attempts: 0 }]);
@@ -166,12 +210,12 @@ describe('engine with a sqlite store', () => {
     await first.drain(1000);
     await first.close();
     const s = new SqliteStore(path);
-    const [row] = s.pending({ webhook: 'w', limit: 10 });
+    const [row] = s.claim({ webhook: 'w', limit: 10 });
     s.close();
-    expect(row!.delivery.id).toBe(d.id);
-    expect(row!.delivery.attempts).toBe(1);
+    expect(row!.id).toBe(d.id);
+    expect(row!.attempts).toBe(1);
     // A 300 s backoff, clamped to the 60 s maxTime of the endpoint: one last try at the deadline.
-    expect(row!.delivery.nextAttemptAt - row!.delivery.createdAt).toBe(60_000);
+    expect(row!.nextAttemptAt - row!.createdAt).toBe(60_000);
   });
 
   it('lists dead letters, also after reopening', async () => {
@@ -217,7 +261,7 @@ describe('engine with a sqlite store', () => {
     open.push(s);
     const body = bytes('x'.repeat(500));
     const t0 = performance.now();
-    for (let i = 0; i < 5000; i++) s.add({ ...delivery(`id-${i}`), body });
+    for (let i = 0; i < 5000; i++) s.add({ ...delivery(`id-${i}`), body }, i % 2 === 0);
     const ms = performance.now() - t0;
     expect(s.counts().w!.pending).toBe(5000);
     // Generous bound for a loaded 2-core machine; typically well under 1 s.

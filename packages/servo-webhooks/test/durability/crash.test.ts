@@ -27,6 +27,7 @@ function servoYaml(url: string): string {
   publish: [{channel: load, count: ${TOTAL}}]
 webhooks:
   store: sqlite:./webhooks.db
+  lease: 1s # the killed run's rows are taken over once its lease expires
   concurrency: ${CONCURRENCY}
   drain_timeout: 10s
   webhooks:

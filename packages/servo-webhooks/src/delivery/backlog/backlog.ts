@@ -18,6 +18,12 @@ export interface Backlog {
   readonly queue: EndpointQueue;
   /** True while deliveries wait outside the queue. */
   readonly waitingOutside: boolean;
+  /**
+   * How often a running servo calls `resume` again, to take up deliveries
+   * that other processes sharing a persistent store released or left behind
+   * when they died; `undefined`: never (memory).
+   */
+  readonly rescanMs: number | undefined;
   /** A pending delivery with this id, if one is known in memory (a repeated enqueue returns it). */
   find(id: string): Delivery | undefined;
   /**
@@ -25,7 +31,7 @@ export interface Backlog {
    * the endpoint is disabled or its circuit not closed, so it will wait.
    */
   add(d: Delivery, now: number, unhealthy: boolean): void;
-  /** Loads what an earlier run left pending (persistent store; nothing otherwise). */
+  /** Claims what earlier runs or other processes left pending and nobody holds (persistent store; nothing otherwise). */
   resume(now: number): void;
   /** Moves waiting deliveries into the queue when it has room. */
   refill(now: number): void;

@@ -26,6 +26,8 @@ function ownBytes(body: Uint8Array): Uint8Array {
 export class MemoryBacklog implements Backlog {
   readonly queue = new EndpointQueue();
   private readonly spool = new Spool();
+  /** Nothing to take over: memory is not shared. */
+  readonly rescanMs = undefined;
 
   constructor(
     private readonly store: DeliveryStore,

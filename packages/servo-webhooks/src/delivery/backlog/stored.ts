@@ -8,23 +8,22 @@ import { EndpointQueue } from './queue.js';
 
 /**
  * Most deliveries per endpoint held in memory: enough to keep any concurrency
- * busy between two page-ins, small enough that 100,000 pending deliveries cost
+ * busy between two claims, small enough that 100,000 pending deliveries cost
  * no more memory than 2,000 (bench/recovery.mjs).
  */
 const WINDOW = 2_000;
 
 /**
  * Every delivery is committed to the store before `add` returns; at most
- * `min(maxQueue, 2,000)` are held in memory, and the rest are paged in by
- * sequence number as the queue empties to half that. Nothing is dropped.
+ * `min(maxQueue, 2,000)` are held in memory (and in the store, leased to this
+ * process), and the rest wait in the store, unheld, until a process claims
+ * them as its queue empties to half that. Nothing is dropped.
  */
 export class StoredBacklog implements Backlog {
   readonly queue = new EndpointQueue();
   private readonly window: number;
-  /** Pending rows beyond `cursor` may exist in the store but not in memory. */
+  /** Rows this process may claim may wait in the store. */
   private overflow = false;
-  /** Highest store sequence number held in memory. */
-  private cursor = 0;
 
   constructor(
     private readonly store: PersistentStore,
@@ -37,42 +36,41 @@ export class StoredBacklog implements Backlog {
     return this.overflow;
   }
 
+  /** Half the lease: rows another process released or left behind are looked for this often. */
+  get rescanMs(): number {
+    return this.store.leaseMs / 2;
+  }
+
   find(id: string): Delivery | undefined {
     return this.queue.get(id);
   }
 
   add(d: Delivery, now: number): void {
-    const seq = this.store.add(d);
-    if (!this.overflow && this.queue.size < this.window) {
-      this.queue.add(d, now);
-      this.cursor = seq;
-    } else {
-      this.overflow = true; // stays in the store; paged in when the queue has room
-    }
+    const held = !this.overflow && this.queue.size < this.window;
+    this.store.add(d, held);
+    if (held) this.queue.add(d, now);
+    else this.overflow = true; // stays in the store; claimed when the queue has room
   }
 
   resume(now: number): void {
     this.overflow = true;
-    this.pageIn(now);
+    this.claim(now);
   }
 
   refill(now: number): void {
     if (!this.overflow || this.queue.size > this.window / 2) return;
     try {
-      this.pageIn(now);
+      this.claim(now);
     } catch (err) {
       this.options.logger.error({ webhook: this.options.webhook, error: (err as Error).message }, 'webhook store read failed');
     }
   }
 
-  private pageIn(now: number): void {
+  private claim(now: number): void {
     const room = this.window - this.queue.size;
     if (room <= 0) return;
-    const rows = this.store.pending({ webhook: this.options.webhook, after: this.cursor, limit: room });
-    for (const row of rows) {
-      this.queue.add(row.delivery, now);
-      this.cursor = row.seq;
-    }
+    const rows = this.store.claim({ webhook: this.options.webhook, limit: room });
+    for (const d of rows) this.queue.add(d, now);
     if (rows.length < room) this.overflow = false;
   }
 
