@@ -114,7 +114,12 @@ function buildProgram(ctx: CommandContext): Command {
     .action(lazy(() => import('./commands/version.js')));
   program
     .command('run')
-    .description('run the servo until SIGINT or SIGTERM')
+    .option('--optimizer <org/app>', 'the optimizer to drive the loop (default: $OPSANI_OPTIMIZER or optimizer.id)')
+    .option('--token <token>', 'API token (default: $OPSANI_TOKEN or optimizer.token)')
+    .option('--token-file <file>', 'file holding the API token (default: $OPSANI_TOKEN_FILE or optimizer.token_file)')
+    .option('--base-url <url>', 'API base URL (default: $OPSANI_BASE_URL, optimizer.base_url or https://api.opsani.com)')
+    .option('--url <url>', 'full optimizer URL, overriding --base-url and --optimizer (default: $OPSANI_URL or optimizer.url)')
+    .description('run the servo, driving the optimization loop when an optimizer is configured, until SIGINT or SIGTERM')
     .action(lazy(() => import('./commands/run.js')));
   return program;
 }

@@ -18,7 +18,7 @@ const GIB = 1024 ** 3;
 /** One setting in the optimizer's form. */
 export function wireSetting(s: Setting): WireSetting {
   if (s.type === 'enum') {
-    return { type: 'enum', ...(s.unit != null ? { unit: s.unit } : {}), values: [...s.values], pinned: s.pinned, value: s.value ?? null };
+    return { type: 'enum', ...(s.unit != null ? { unit: s.unit } : {}), values: [...s.values], pinned: s.pinned ?? false, value: s.value ?? null };
   }
   let { min, max, step } = s;
   let value = s.value ?? null;
@@ -32,7 +32,7 @@ export function wireSetting(s: Setting): WireSetting {
     [min, max, step] = [Math.round(min), Math.round(max), Math.round(step)];
     if (value !== null) value = Math.round(value);
   }
-  return { type: 'range', ...(unit !== undefined ? { unit } : {}), min, max, step, pinned: s.pinned, value };
+  return { type: 'range', ...(unit !== undefined ? { unit } : {}), min, max, step, pinned: s.pinned ?? false, value };
 }
 
 /** The components of a description in the optimizer's form. */

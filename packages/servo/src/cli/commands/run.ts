@@ -1,7 +1,18 @@
+import { readFileSync } from 'node:fs';
+import type { Servo } from '../../assembly/servo.js';
+import { ExitError } from '../../errors.js';
+import type { OptimizerFlags, OptimizerSettings } from '../../optimizer/config.js';
 import type { CommandContext } from '../context.js';
+import { ExitCodes } from '../exit-codes.js';
 
-/** `servo run`: starts the assembly and runs until SIGINT or SIGTERM, then shuts down cleanly. */
-export default async function run(ctx: CommandContext): Promise<void> {
+/**
+ * `servo run`: starts the assembly, then drives the optimization loop when an
+ * optimizer is configured (flags, OPSANI_* or servo.yaml's `optimizer:`);
+ * runs until SIGINT or SIGTERM, then stops the loop (GOODBYE), shuts down
+ * and drains. A second signal ends the process at once (the listeners are
+ * gone by then, so the signal's default action applies).
+ */
+export default async function run(ctx: CommandContext, flags: OptimizerFlags = {}): Promise<void> {
   // Listen before starting: a signal during start-up (e.g. while a connector's
   // start hook resumes a backlog) must still shut down cleanly instead of
   // killing the process. Signal listeners do not keep Node's event loop alive,
@@ -20,15 +31,74 @@ export default async function run(ctx: CommandContext): Promise<void> {
   process.on('SIGTERM', stop);
   try {
     const servo = await ctx.loadServo();
+    const { resolveOptimizer } = await import('../../optimizer/config.js');
+    const settings = resolveOptimizer(flags, ctx.env, servo.optimizer, { cwd: ctx.cwd, configFile: servo.configFile });
     await servo.start();
     ctx.logger.info({ servo: servo.name, connectors: servo.connectors.map((c) => c.name) }, 'servo running');
-    const signal = await stopped;
-    release();
-    ctx.logger.info({ signal }, 'servo stopping');
+    if (!settings) {
+      ctx.logger.info(
+        { optimizer: null },
+        'no optimizer is configured (--optimizer, OPSANI_OPTIMIZER or the optimizer: section of servo.yaml): no optimization loop runs; ' +
+          'the startup and shutdown events, channels and the resumption of webhook backlogs still happen until SIGINT or SIGTERM',
+      );
+      const signal = await stopped;
+      release();
+      ctx.logger.info({ signal }, 'servo stopping');
+    } else {
+      await loop(ctx, servo, settings, stopped, release);
+    }
     await servo.close();
     ctx.logger.info({ servo: servo.name }, 'servo stopped');
   } finally {
     // Also when loading or starting failed: the listeners go with the command.
     release();
+  }
+}
+
+async function loop(ctx: CommandContext, servo: Servo, settings: OptimizerSettings, stopped: Promise<NodeJS.Signals>, release: () => void) {
+  const [{ OptimizerClient }, { OptimizerRunner }] = await Promise.all([import('../../optimizer/client.js'), import('../../optimizer/runner.js')]);
+  const version = servoVersion();
+  const client = new OptimizerClient(settings, { userAgent: `servo-core v${version}` });
+  const runner = new OptimizerRunner({
+    servo,
+    client,
+    logger: ctx.logger,
+    hello: {
+      agent: `servo-core v${version}`,
+      telemetry: { 'servo-core.version': version, 'servo-core.platform': `${process.platform} ${process.arch}`, 'servo-core.node': process.version },
+    },
+  });
+  const outcome = await Promise.race([
+    stopped.then((signal) => ({ signal }) as const),
+    runner.run().then(
+      () => ({ done: true }) as const,
+      (err: unknown) => ({ err }) as const,
+    ),
+  ]);
+  release();
+  if ('signal' in outcome) {
+    ctx.logger.info({ signal: outcome.signal }, 'servo stopping');
+    await runner.stop(outcome.signal);
+    const failed = await runner.run().then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    if (failed) ctx.logger.error({ err: (failed as Error).message }, 'the optimization loop failed');
+    return;
+  }
+  await runner.stop('shutdown');
+  if ('err' in outcome) {
+    const message = outcome.err instanceof Error ? outcome.err.message : String(outcome.err);
+    ctx.logger.error({ optimizer: settings.endpoint, err: message }, 'the optimization loop stopped');
+    await servo.close();
+    throw new ExitError(ExitCodes.failed, `servo: ${message}`);
+  }
+}
+
+function servoVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
   }
 }
