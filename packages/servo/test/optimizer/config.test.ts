@@ -92,3 +92,23 @@ describe('the optimizer section of servo.yaml', () => {
     expect(ok.stdout + ok.stderr).not.toContain('sekrit');
   });
 });
+
+describe('servo check', () => {
+  it('checks that the optimizer answers HELLO, when one is configured, without showing the token', async () => {
+    const { startOptimizer } = await import('./optimizer.js');
+    const opt = await startOptimizer([]);
+    cleanups.push(() => opt.close());
+    const t = await tempDir('opt-check-');
+    cleanups.push(t.cleanup);
+    await writeFile(join(t.dir, 'servo.yaml'), `optimizer:\n  url: ${opt.url}\n  token: \${TOK}\nscripts: {}\n`);
+    const ok = await runCli(['check'], { config: join(t.dir, 'servo.yaml'), env: { TOK: 'sekrit-token' } });
+    expect(ok.stdout).toMatch(/optimizer\s+optimizer answers hello\s+critical\s+ok/);
+    expect(opt.envelopes()[0]).toMatchObject({ event: 'HELLO' });
+    expect(opt.receiver.requests[0]!.header('authorization')).toBe('Bearer sekrit-token');
+    opt.intercept = () => ({ status: 401 });
+    const refused = await runCli(['check'], { config: join(t.dir, 'servo.yaml'), env: { TOK: 'sekrit-token' } });
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toMatch(/FAILED.*refused the servo's credentials \(HTTP 401\)/);
+    expect(ok.stdout + ok.stderr + refused.stdout + refused.stderr).not.toContain('sekrit');
+  });
+});

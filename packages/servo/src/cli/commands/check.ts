@@ -10,6 +10,9 @@ export default async function check(ctx: CommandContext): Promise<void> {
   const servo = await ctx.loadServo();
   const results = completedResults(await servo.dispatch(checkEvent, {}), ctx);
   const checks = results.flatMap((r) => (r.value ?? []).map((c) => ({ connector: r.connector, ...c })));
+  const { optimizerCheck } = await import('../../optimizer/check.js');
+  const optimizer = await optimizerCheck(servo, ctx.env, ctx.cwd);
+  if (optimizer) checks.push({ connector: 'optimizer', ...optimizer });
   if (ctx.output === 'json') ctx.write(json(checks));
   else if (checks.length === 0) ctx.write('no checks\n');
   else {
