@@ -89,7 +89,13 @@ describe('servo run', () => {
       .split('\n')
       .filter((l) => l.startsWith('{'))
       .map((l) => (JSON.parse(l) as { msg: string }).msg);
-    expect(messages).toEqual(['servo running', 'servo stopping', 'servo stopped']);
+    expect(messages).toEqual([
+      'servo running',
+      'no optimizer is configured (--optimizer, OPSANI_OPTIMIZER or the optimizer: section of servo.yaml): no optimization loop runs; ' +
+        'the startup and shutdown events, channels and the resumption of webhook backlogs still happen until SIGINT or SIGTERM',
+      'servo stopping',
+      'servo stopped',
+    ]);
   });
 
   it('stops the same way on SIGINT', async () => {
