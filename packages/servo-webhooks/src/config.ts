@@ -5,6 +5,7 @@ import { displayUrl } from './url.js';
 import { RESERVED_HEADERS } from './headers.js';
 import { assertValidSecret } from './signing.js';
 import { DELIVERY_DEFAULTS } from './defaults.js';
+import { responseCycles } from './config-cycles.js';
 
 /**
  * Configuration of the webhooks connector.
@@ -169,9 +170,6 @@ function webhookSchema(events: readonly string[]) {
       if (!w.events && !w.channels) {
         ctx.addIssue({ code: 'custom', message: 'a webhook needs `events` (e.g. after:measure) or `channels`', path: [] });
       }
-      if (w.response_channel && w.channels) {
-        // Its own answers would be POSTed back to it, forever.
-        const selectors = Array.isArray(w.channels) ? w.channels : [w.channels];
       if (w.failure_policy !== undefined && !(Array.isArray(w.events) ? w.events : [w.events]).some((e) => e?.startsWith('before:'))) {
         ctx.addIssue({
           code: 'custom',
@@ -179,6 +177,9 @@ function webhookSchema(events: readonly string[]) {
           path: ['failure_policy'],
         });
       }
+      if (w.response_channel && w.channels) {
+        // Its own answers would be POSTed back to it, forever.
+        const selectors = Array.isArray(w.channels) ? w.channels : [w.channels];
         const loop = selectors.find((sel) => {
           try {
             return compileSelector(sel).matches(w.response_channel!);
@@ -311,6 +312,15 @@ function normalise(raw: any, zctx: z.RefinementCtx, isList: boolean, configDir: 
       deadlineMs: w.deadline,
     };
   });
+  for (const cycle of responseCycles(webhooks)) {
+    const names = cycle.map((i) => webhooks[i]!);
+    const text = [...names, names[0]!].map((w, k) => (k ? `-> "${w.name}"` : `"${w.name}"`) + (k < names.length ? ` -> ${w.responseChannel}` : '')).join(' ');
+    // One located error per webhook of the cycle, so each one's line is named.
+    for (const i of cycle) {
+      const message = `response_channel cycle: ${text}; each answer would be posted around it forever`;
+      zctx.addIssue({ code: 'custom', message, path: isList ? [i, 'response_channel'] : ['webhooks', i, 'response_channel'] });
+    }
+  }
   // Relative paths resolve against the folder of servo.yaml, wherever servo runs from.
   const sqlitePath = String(raw.store).slice('sqlite:'.length);
   const store = raw.store === 'memory' ? ({ kind: 'memory' } as const) : ({ kind: 'sqlite', path: sqlitePath, file: resolve(configDir, sqlitePath) } as const);

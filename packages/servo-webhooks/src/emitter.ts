@@ -7,6 +7,7 @@ import type { DrainSummary, EndpointStats, SendOutcome, WebhookEndpoint, Webhook
 import { decide } from './gate.js';
 import { EventBodies } from './payload/body.js';
 import { EVENT_CONTENT_TYPE } from './payload/content-type.js';
+import { nextTrace, refusal, TraceBook, traceOf } from './trace.js';
 import { USER_AGENT } from './version.js';
 
 /** SQLite files in use in this process, and the connector instance using each. */
@@ -32,6 +33,9 @@ export class WebhooksEmitter {
   #subscriptions: Subscription[] = [];
   #closed = false;
   #storePath: string | undefined;
+  /** Where each channel delivery's message had been, for the trace of its response. */
+  readonly #traces = new TraceBook();
+  #refusalsLogged = 0;
 
   constructor(ctx: ConnectorContext<WebhooksConfig>) {
     this.#ctx = ctx;
@@ -197,8 +201,22 @@ export class WebhooksEmitter {
 
   async #queueMessage(w: WebhookConfig, channel: string, message: Message): Promise<void> {
     if (this.#closed) return;
+    const trace = traceOf(message);
+    const refused = refusal(trace, this.#traceName(w));
+    if (refused) {
+      // A response_channel loop (or a channel fed back by another connector): never re-post, never storm.
+      if (this.#refusalsLogged++ < 10)
+        this.#log.warn({ webhook: w.name, channel }, `message on channel "${channel}" not posted to webhook "${w.name}": ${refused}`);
+      return;
+    }
     const engine = await this.engine();
-    engine.enqueue({ webhook: w.name, event: `channel:${channel}`, body: message.content, contentType: message.contentType });
+    const d = engine.enqueue({ webhook: w.name, event: `channel:${channel}`, body: message.content, contentType: message.contentType });
+    if (w.responseChannel) this.#traces.set(d.id, trace);
+  }
+
+  /** A webhook's name in message traces: unique across connector instances. */
+  #traceName(w: WebhookConfig): string {
+    return `${this.#ctx.name}:${w.name}`;
   }
 
   #onResponse(webhookName: string, event: string, id: string, response: WebhookResponse): void {
@@ -207,7 +225,7 @@ export class WebhooksEmitter {
     const message = new Message({
       content: response.body,
       contentType: response.headers['content-type'] ?? 'application/octet-stream',
-      metadata: { webhook: w.name, event, delivery: id, status: String(response.status) },
+      metadata: { webhook: w.name, event, delivery: id, status: String(response.status), ...nextTrace(this.#traces.take(id), this.#traceName(w)) },
     });
     this.#ctx.servo.exchange.publish(w.responseChannel, message).catch((err: Error) => {
       this.#log.warn({ webhook: w.name, channel: w.responseChannel, err: err.message }, 'could not publish webhook response');
