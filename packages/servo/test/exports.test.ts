@@ -8,8 +8,25 @@ import { describe, expect, it } from 'vitest';
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { exports: Record<string, unknown> };
 
 describe('servo-core entry points', () => {
-  it('are the root, ./cli and package.json', () => {
-    expect(Object.keys(pkg.exports)).toEqual(['.', './cli', './package.json']);
+  it('are the root, ./cli, ./optimizer/fake and package.json', () => {
+    expect(Object.keys(pkg.exports)).toEqual(['.', './cli', './optimizer/fake', './package.json']);
+  });
+
+  it('servo-core/optimizer/fake: the fake optimizer for tests, demos and benchmarks', async () => {
+    expect(Object.keys(await import('../src/optimizer/fake/index.js')).sort()).toEqual([
+      'DEFAULT_FAKE_ID',
+      'DEFAULT_IDLE_SLEEP',
+      'FakeSession',
+      'PlanError',
+      'PlanErrors',
+      'escapeText',
+      'formatEvent',
+      'formatSummary',
+      'isPlan',
+      'loadPlan',
+      'parsePlan',
+      'startFakeOptimizer',
+    ]);
   });
 
   it('servo-core: what a connector author needs', async () => {
@@ -74,5 +91,7 @@ describe('servo-core entry points', () => {
     const cli: object = await import(new URL('../dist/cli/index.js', import.meta.url).href);
     expect(Object.keys(root).sort()).toEqual(Object.keys(await import('../src/index.js')).sort());
     expect(Object.keys(cli).sort()).toEqual(Object.keys(await import('../src/cli/index.js')).sort());
+    const fake: object = await import(new URL('../dist/optimizer/fake/index.js', import.meta.url).href);
+    expect(Object.keys(fake).sort()).toEqual(Object.keys(await import('../src/optimizer/fake/index.js')).sort());
   });
 });

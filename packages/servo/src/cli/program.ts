@@ -6,7 +6,7 @@ import { CommandContext, type CliIO, type GlobalOptions } from './context.js';
 import { LOG_LEVELS, isLogLevel } from '../logging.js';
 import { terminalText } from './terminal.js';
 
-const CORE_COMMANDS = new Set(['describe', 'measure', 'adjust', 'check', 'show', 'schema', 'validate', 'generate', 'config', 'version', 'run', 'help']);
+const CORE_COMMANDS = new Set(['describe', 'measure', 'adjust', 'check', 'show', 'schema', 'validate', 'generate', 'config', 'version', 'run', 'optimizer', 'help']);
 
 /**
  * Runs the `servo` CLI with `argv` (without `node servo`) and resolves with the
@@ -121,6 +121,18 @@ function buildProgram(ctx: CommandContext): Command {
     .option('--url <url>', 'full optimizer URL, overriding --base-url and --optimizer (default: $OPSANI_URL or optimizer.url)')
     .description('run the servo, driving the optimization loop when an optimizer is configured, until SIGINT or SIGTERM')
     .action(lazy(() => import('./commands/run.js')));
+  const optimizer = program.command('optimizer').description('tools for running against an optimizer');
+  optimizer
+    .command('fake')
+    .requiredOption('--plan <file>', 'the plan (YAML): the commands to send and what to expect of each reply')
+    .option('--port <port>', 'port to listen on (default: any free port, printed)')
+    .option('--host <address>', 'address to listen on (default: 127.0.0.1)')
+    .option('--record <file>', 'append every message received to this file, one JSON line each')
+    .option('--token <token>', 'bearer token the servo must send (default: $OPSANI_TOKEN; none: any)')
+    .option('--optimizer <org/app>', 'the ORG/APP to answer for (default: example.com/app)')
+    .option('--exit-when-done', 'exit after the servo says GOODBYE (exit 1 when a step did not go as planned)')
+    .description('run a fake optimizer following a plan, for tests and dry runs')
+    .action(lazy(() => import('./commands/optimizer-fake.js')));
   return program;
 }
 

@@ -73,12 +73,9 @@ export function readStep(r: PlanReader, node: Node | null, path: readonly PathSe
   if (typeof scalar === 'string') {
     if (scalar === 'describe' || scalar === 'measure')
       return base(line, scalar === 'describe' ? 'DESCRIBE' : 'MEASURE', scalar === 'describe' ? {} : { control: {} });
-    return r.fail(
-      node,
-      path,
-      `"${scalar}" is not a step on its own`,
-      scalar === 'adjust' || scalar === 'sleep' ? `give it its fields, e.g. "- ${example(scalar)}"` : KIND_HINT,
-    );
+    if (scalar === 'adjust' || scalar === 'sleep')
+      return r.fail(node, path, `"${scalar}" is not a step on its own`, `give it its fields, e.g. "- ${example(scalar)}"`);
+    return r.fail(node, path, `unknown step "${scalar}"`, didYouMean(scalar, STEP_KINDS, KIND_HINT));
   }
   if (!node || !r.isMap(node)) return r.fail(node, path, `expected a step (a mapping), got ${describe(scalar)}`, KIND_HINT);
   const kinds = r.entries(node, path).filter((e) => (STEP_KINDS as readonly string[]).includes(e.key));
