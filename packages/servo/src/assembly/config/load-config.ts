@@ -16,6 +16,7 @@ import { problemsOf, type IssueLike, type Problem } from './issues.js';
 import { readLayout, RESERVED_KEYS, type Instance } from './layout.js';
 import { OPTIMIZER_SECRET_FIELDS, OptimizerSection } from './optimizer-section.js';
 import { readOverrides } from './overrides.js';
+import { envValueScrubber } from './scrub.js';
 import { formatPath } from './paths.js';
 import { fieldNames, kindOf } from './schema-introspect.js';
 import { listChoices } from './suggest.js';
@@ -234,6 +235,7 @@ async function validateSection(
 
   const errors: ConfigError[] = [];
   const overridden = new Map<string, string>();
+  const fromEnv: [string, unknown][] = [];
   if (input !== null && typeof input === 'object' && !Array.isArray(input)) {
     const record = input as Record<string, unknown>;
     const fields = new Set([...Object.keys(record), ...(fieldNames(schema) ?? [])]);
@@ -242,6 +244,7 @@ async function validateSection(
     for (const o of found.overrides) {
       record[o.field] = o.value;
       overridden.set(o.field, o.variable);
+      fromEnv.push([o.variable, env[o.variable]], [o.variable, o.value]);
     }
   }
   // Unreadable overrides were not applied: validate the file's values anyway, to report everything at once.
@@ -255,6 +258,9 @@ async function validateSection(
     const found = source.lookup(valueNode, path);
     return found.complete && found.node !== null ? interpolation.substituted.get(found.node) : undefined;
   };
+  for (const variables of interpolation.substituted.values()) for (const v of variables) fromEnv.push([v, env[v]]);
+  // A schema's message may quote the value it rejected: never one from the environment.
+  const scrub = envValueScrubber(fromEnv);
   const problems = problemsOf(parsed.error.issues as unknown as IssueLike[], {
     input,
     schema,
@@ -265,7 +271,8 @@ async function validateSection(
     display: (path) => formatPath([instance.name, ...path]),
   });
 
-  for (const problem of problems) {
+  for (const raw of problems) {
+    const problem = { ...raw, message: scrub(raw.message), ...(raw.hint === undefined ? {} : { hint: scrub(raw.hint) }) } as Problem;
     const shownPath = formatPath([instance.name, ...(problem.kind === 'missing' ? problem.path.slice(0, -1) : problem.path)]);
     const variable = problem.path.length > 0 ? overridden.get(String(problem.path[0])) : undefined;
     if (variable) {
