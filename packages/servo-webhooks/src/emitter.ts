@@ -3,10 +3,12 @@ import type { WebhookConfig, WebhooksConfig } from './config.js';
 import type { DeliveryEngine } from './delivery/engine.js';
 import { newMessageId } from './delivery/id.js';
 import { openStore } from './delivery/store.js';
+import { storePathProblem } from './delivery/store-path.js';
 import type { DrainSummary, EndpointStats, SendOutcome, WebhookEndpoint, WebhookResponse } from './delivery/types.js';
 import { decide } from './gate.js';
 import { EventBodies } from './payload/body.js';
 import { EVENT_CONTENT_TYPE } from './payload/content-type.js';
+import { UncommittedDeliveries } from './uncommitted.js';
 import { nextTrace, refusal, TraceBook, traceOf } from './trace.js';
 import { USER_AGENT } from './version.js';
 
@@ -33,6 +35,8 @@ export class WebhooksEmitter {
   #subscriptions: Subscription[] = [];
   #closed = false;
   #storePath: string | undefined;
+  /** Deliveries the store did not take: the command ends with an error naming them. */
+  readonly #uncommitted = new UncommittedDeliveries();
   /** Where each channel delivery's message had been, for the trace of its response. */
   readonly #traces = new TraceBook();
   #refusalsLogged = 0;
@@ -54,6 +58,8 @@ export class WebhooksEmitter {
           }),
         ]);
       }
+      const problem = storePathProblem(store.file);
+      if (problem) throw this.#storeError(`webhook store ${store.file} ${problem}`);
       storeOwners.set(store.file, ctx.name);
       this.#storePath = store.file;
     }
@@ -93,7 +99,23 @@ export class WebhooksEmitter {
    * only what they queue, and leave the backlog to the running servo.
    */
   async start(): Promise<void> {
-    await this.engine({ resume: true });
+    try {
+      await this.engine({ resume: true });
+    } catch (err) {
+      // A servo that cannot keep its deliveries does not start (a configuration problem: exit 2).
+      throw this.#storeError((err as Error).message);
+    }
+  }
+
+  /** A located configuration error about the store setting. */
+  #storeError(message: string): ConfigErrors {
+    return new ConfigErrors([
+      new ConfigError(message, {
+        file: this.#ctx.servo.configFile,
+        path: `${this.#ctx.name}.store`,
+        hint: 'point store: sqlite:PATH at a file in a folder this user can write, on a disk with room, or use store: memory',
+      }),
+    ]);
   }
 
   /**
@@ -150,10 +172,17 @@ export class WebhooksEmitter {
     this.#closed = true;
     if (this.#storePath) storeOwners.delete(this.#storePath);
     for (const s of this.#subscriptions) s.cancel();
-    if (!this.#engine) return undefined;
-    const engine = await this.#engine;
+    const failed = (): Error | undefined => this.#uncommitted.error(this.#storePath ?? 'memory');
+    const engine = await this.#engine?.catch(() => undefined);
+    if (!engine) {
+      const err = failed();
+      if (err) throw err;
+      return undefined;
+    }
     const summary = await engine.drain(this.#ctx.config.settings.drainTimeoutMs);
     await engine.close();
+    const err = failed();
+    if (err) throw err;
     if (summary.lost.length > 0) {
       // Say it where the operator looks, not only in the JSON log.
       const more = summary.pending > summary.lost.length ? ` (and ${summary.pending - summary.lost.length} more)` : '';
@@ -190,12 +219,19 @@ export class WebhooksEmitter {
   }
 
   async #queueAfter(event: string, params: unknown, results: readonly EventResult[], hooks: readonly WebhookConfig[]): Promise<void> {
-    const engine = await this.engine();
     const name = `after:${event}`;
+    const engine = await this.engine().catch((err: unknown) => {
+      for (const w of hooks) this.#uncommitted.record(w.name, name, undefined, err);
+    });
+    if (!engine) return;
     const bodies = this.#bodies(name, params, results);
     for (const w of hooks) {
       const { id, body } = message(bodies, w);
-      engine.enqueue({ webhook: w.name, event: name, body, contentType: EVENT_CONTENT_TYPE, id });
+      try {
+        engine.enqueue({ webhook: w.name, event: name, body, contentType: EVENT_CONTENT_TYPE, id });
+      } catch (err) {
+        this.#uncommitted.record(w.name, name, id, err);
+      }
     }
   }
 

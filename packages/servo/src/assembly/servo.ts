@@ -189,8 +189,9 @@ export class Servo implements ServoHandle {
   /**
    * Stops the servo: dispatches `shutdown` and `detach` if it was running, closes
    * connectors in reverse order (they finish or persist pending work), then
-   * stops the exchange. Safe to call twice: every call resolves when closing
-   * is done.
+   * stops the exchange. Safe to call twice: every call settles when closing
+   * is done. A connector whose close hook fails does not stop the others from
+   * closing; the first such error rejects `close()` (the others are logged).
    */
   close(): Promise<void> {
     return (this.#closing ??= this.#close());
@@ -207,8 +208,10 @@ export class Servo implements ServoHandle {
     this.#stopping.abort();
     // Connectors close before the exchange stops, so what they still finish
     // (e.g. webhook answers republished on a response channel) can publish.
-    await this.#closeHooks();
+    const failed = await this.#closeHooks();
     await this.exchange.stop();
+    // A connector that could not finish its work (e.g. deliveries its store refused) fails the command.
+    if (failed) throw failed.err;
   }
 
   /** A stopping event: its failures are logged, closing goes on. */
@@ -220,14 +223,21 @@ export class Servo implements ServoHandle {
     }
   }
 
-  async #closeHooks(): Promise<void> {
+  /** Closes every connector; returns the first failure (raised by `close()`), logging the others. */
+  async #closeHooks(): Promise<{ err: unknown } | undefined> {
+    let first: { err: unknown } | undefined;
     for (const { name, hooks } of [...this.#hooks].reverse()) {
       try {
         await hooks.close?.();
       } catch (err) {
+        if (!first) {
+          first = { err };
+          continue;
+        }
         this.logger.error({ connector: name, err: (err as Error).message }, 'connector failed to close');
       }
     }
+    return first;
   }
 
   async #setupAll(): Promise<void> {
@@ -239,7 +249,8 @@ export class Servo implements ServoHandle {
     } catch (err) {
       // Nobody gets a Servo to close: release what the connectors set up so far.
       this.#state = 'closed';
-      await this.#closeHooks();
+      const failed = await this.#closeHooks();
+      if (failed) this.logger.error({ err: (failed.err as Error).message }, 'connector failed to close');
       throw err;
     }
   }

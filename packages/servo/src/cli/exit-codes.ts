@@ -46,6 +46,11 @@ export function exitCodeOf(err: unknown): number {
     const exitCode = (err as { exitCode?: unknown }).exitCode;
     return typeof exitCode === 'number' ? exitCode : ExitCodes.failed;
   }
+  if (code === ServoErrorCodes.connectorStart) {
+    // A start hook that found a configuration problem (e.g. an unusable store): the servo does not start, exit 2.
+    const cause = (err as { cause?: unknown }).cause;
+    return cause !== undefined && exitCodeOf(cause) === ExitCodes.usage ? ExitCodes.usage : ExitCodes.failed;
+  }
   if (code.startsWith('commander.')) {
     const exitCode = (err as { exitCode?: unknown }).exitCode;
     return COMMANDER_OK.has(code) || exitCode === 0 ? ExitCodes.ok : ExitCodes.usage;

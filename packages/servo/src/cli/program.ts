@@ -17,19 +17,23 @@ const CORE_COMMANDS = new Set(['describe', 'measure', 'adjust', 'check', 'show',
 export async function runCli(argv: readonly string[], io: CliIO): Promise<number> {
   const ctx = new CommandContext(io);
   const program = buildProgram(ctx);
+  let code: number = ExitCodes.ok;
+  let failure: unknown;
   try {
     await mountConnectorCommand(program, argv, ctx);
     await program.parseAsync(argv as string[], { from: 'user' });
-    return ExitCodes.ok;
   } catch (err) {
-    return reportError(err, ctx);
-  } finally {
-    try {
-      await ctx.close();
-    } catch (err) {
-      io.stderr.write(`servo: error while closing: ${terminalText((err as Error).message, { multiline: true })}\n`);
-    }
+    failure = err;
+    code = reportError(err, ctx);
   }
+  try {
+    await ctx.close();
+  } catch (err) {
+    // Closing finishes the connectors' work (e.g. webhook deliveries): its failure fails a command that succeeded.
+    if (code === ExitCodes.ok) return reportError(err, ctx);
+    if (err !== failure) io.stderr.write(`servo: error while closing: ${terminalText((err as Error).message, { multiline: true })}\n`);
+  }
+  return code;
 }
 
 function buildProgram(ctx: CommandContext): Command {
