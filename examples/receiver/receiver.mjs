@@ -5,6 +5,7 @@
 //
 //   WEBHOOK_SECRET=... node examples/receiver/receiver.mjs [--port 8080]
 //   ADJUST_WINDOW=00:00-03:00 (default) sets when adjustments are allowed.
+//   MAX_REPLICAS=3 (optional) also denies adjustments asking for more replicas than that.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer } from 'node:http';
 
@@ -16,6 +17,7 @@ if (!secret) {
 const portArg = process.argv.indexOf('--port');
 const port = portArg > 0 ? Number(process.argv[portArg + 1]) : 8080;
 const [from, to] = (process.env.ADJUST_WINDOW ?? '00:00-03:00').split('-').map(minutes);
+const maxReplicas = process.env.MAX_REPLICAS ? Number(process.env.MAX_REPLICAS) : undefined;
 
 function minutes(hhmm) {
   const [h, m] = hhmm.split(':').map(Number);
@@ -77,8 +79,11 @@ const server = createServer((req, res) => {
       const m = now.getUTCHours() * 60 + now.getUTCMinutes();
       const allowed = from <= to ? m >= from && m < to : m >= from || m < to;
       const wanted = event.params.adjustments.map((a) => `${a.component_name}.${a.setting_name}=${a.value}`).join(' ');
-      if (!allowed) {
-        const reason = `Unable to authorize adjustment: Adjustments are only permitted between ${process.env.ADJUST_WINDOW ?? '00:00-03:00'} UTC.`;
+      const tooMany = event.params.adjustments.find((a) => a.setting_name === 'replicas' && maxReplicas !== undefined && Number(a.value) > maxReplicas);
+      if (!allowed || tooMany) {
+        const reason = tooMany
+          ? `Unable to authorize adjustment: at most ${maxReplicas} replicas are allowed, ${tooMany.component_name} asked for ${tooMany.value}.`
+          : `Unable to authorize adjustment: Adjustments are only permitted between ${process.env.ADJUST_WINDOW ?? '00:00-03:00'} UTC.`;
         console.log(`receiver:   denying ${wanted}`);
         res.writeHead(200, { 'content-type': 'application/vnd.opsani.servo.errors.CancelEventError+json' });
         res.end(JSON.stringify({ reason }));
