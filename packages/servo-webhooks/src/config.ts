@@ -195,6 +195,14 @@ function webhookSchema(events: readonly string[]) {
           });
         }
       }
+      const headerNames = Array.isArray(w.headers) ? w.headers.map((h) => h.name) : Object.keys(w.headers ?? {});
+      if (/^https?:\/\/[^/?#]*@/i.test(w.url) && headerNames.some((n) => n.toLowerCase() === 'authorization')) {
+        ctx.addIssue({
+          code: 'custom',
+          message: 'the URL carries credentials (sent as Authorization: Basic) and headers set Authorization too: keep one',
+          path: ['url'],
+        });
+      }
       if (w.headers) {
         const list = Array.isArray(w.headers);
         const entries = list ? (w.headers as { name: string; value: string }[]).map((h) => [h.name, h.value] as const) : Object.entries(w.headers);

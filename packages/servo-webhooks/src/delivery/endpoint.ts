@@ -9,6 +9,7 @@ import type { Backlog } from './backlog/backlog.js';
 import { CircuitBreaker, type BreakerOptions } from './breaker.js';
 import { toTarget, type Target } from './transport.js';
 import type { Delivery, DeliveryLogger, RetryPolicy, WebhookEndpoint } from './types.js';
+import { basicAuthorization } from '../url.js';
 
 /** What an endpoint counts since the engine started. */
 export interface Counters {
@@ -61,6 +62,9 @@ export class Endpoint implements AttemptTarget {
       if (RESERVED_HEADERS.has(key)) logger.warn({ webhook: ep.name, header: key }, 'webhook header ignored: set by the engine');
       else extra[key] = v;
     }
+    // Credentials in the URL go as Authorization: Basic (the target keeps only origin and path).
+    const basic = basicAuthorization(ep.url);
+    if (basic !== undefined && extra.authorization === undefined) extra.authorization = basic;
     this.extraHeaders = Object.keys(extra).length > 0 ? extra : undefined;
   }
 

@@ -216,7 +216,7 @@ describe('SERVO_WEBHOOKS_<FIELD> overrides and servo config', () => {
     const printed = JSON.parse(run.stdout).webhooks;
     expect(printed).toMatchObject({ drain_timeout: '1m30s', concurrency: 2, store: 'memory' });
     for (const secret of ['Config-Must-Not-Show-This', 'pa55word', 'tok-123', 'header-secret-value']) expect(run.stdout).not.toContain(secret);
-    expect(printed.webhooks[0].url).toMatch(/^https:\/\/user:\*\*\*@hooks\.example\.com\/in\?token=\*\*\*$/);
+    expect(printed.webhooks[0].url).toMatch(/^https:\/\/\*\*\*@hooks\.example\.com\/in\?token=\*\*\*$/);
   });
 
   it('an override with a bad value names the variable', async () => {
