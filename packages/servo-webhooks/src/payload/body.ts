@@ -12,7 +12,7 @@
  *   "webhook": { "name": "my_measure_handler" },
  *   "schema_version": 1,
  *   "params": { … },                    // the event's validated parameters
- *   "results": [                        // after:* only, one per connector, in dispatch order
+ *   "results": [                        // after:* one per connector, in dispatch order; null before:*
  *     { "connector": "prometheus", "value": { … } },
  *     { "connector": "other", "error": { "type": "TypeError", "message": "…", "code": "…" } }
  *   ]
@@ -49,7 +49,7 @@ export interface BodyInput {
   readonly webhook: string;
   /** The event's validated parameters. `undefined` is sent as `{}`. */
   readonly params: unknown;
-  /** Results of the `on` handlers; pass for `after:*` events only. Absent = no `results` field. */
+  /** Results of the `on` handlers; pass for `after:*` events only. Absent = `"results": null`. */
   readonly results?: readonly BodyResult[] | undefined;
 }
 
@@ -110,7 +110,9 @@ function eventPart(input: Pick<BodyInput, 'event' | 'createdAt' | 'servo'>): str
 /** `params`, `results` and the closing brace: the same for every webhook of one event. */
 function bodyTail(params: unknown, results: readonly BodyResult[] | undefined): string {
   let json = ',"params":' + (serializeJson(params) ?? '{}');
-  if (results !== undefined) {
+  // Before an event there are no results yet: null, as servo-webhooks 0.3 sent (its receivers index the field).
+  if (results === undefined) json += ',"results":null';
+  else {
     json += ',"results":[';
     for (let i = 0; i < results.length; i++) {
       const r = results[i]!;

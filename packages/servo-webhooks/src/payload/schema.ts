@@ -81,8 +81,10 @@ export function bodySchema(event: SchemaEvent, preposition: 'before' | 'after'):
         ],
       },
     };
-    required.push('results');
+  } else {
+    properties.results = { type: 'null', description: 'Always null before an event: its results come after it.' };
   }
+  required.push('results');
   const schema: JsonSchema = {
     $schema: JSON_SCHEMA_DIALECT,
     title: `servo-webhooks/${qualified}`,

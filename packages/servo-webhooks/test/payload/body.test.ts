@@ -42,9 +42,10 @@ describe('buildBody', () => {
     expect(Object.keys(parsed.results[1])).toEqual(['connector', 'error']);
   });
 
-  it('omits results for before events, keeps an empty list for after events without results', () => {
+  it('sends "results": null for before events, keeps an empty list for after events without results', () => {
     const before = JSON.parse(decode(buildBody({ ...base, event: 'before:measure' })));
-    expect(before).not.toHaveProperty('results');
+    expect(before.results).toBeNull();
+    expect(Object.keys(before).at(-1)).toBe('results');
     expect(JSON.parse(decode(buildBody({ ...base, results: [] }))).results).toEqual([]);
   });
 

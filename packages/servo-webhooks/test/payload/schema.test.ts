@@ -62,8 +62,8 @@ describe('bodySchema', () => {
     expect(schema.properties.schema_version).toEqual({ const: SCHEMA_VERSION });
     expect(schema.properties.params.$schema).toBeUndefined();
     const before = bodySchema(fakeMeasure, 'before') as Record<string, any>;
-    expect(before.properties.results).toBeUndefined();
-    expect(before.required).not.toContain('results');
+    expect(before.properties.results).toMatchObject({ type: 'null' });
+    expect(before.required).toContain('results');
     expect(EVENT_CONTENT_TYPE).toContain(`version=${SCHEMA_VERSION}`);
   });
 
@@ -109,7 +109,8 @@ describe('bodySchema', () => {
     expectInvalid(schema, { ...good, results: [{ connector: 'c', error: { type: 'E', message: 'm', stack: '...' } }] });
     expectInvalid(schema, { ...good, results: [{ connector: 'c' }] });
     const { results: _r, ...beforeBody } = { ...good, event: 'before:fake_measure' };
-    expect(validate(bodySchema(fakeMeasure, 'before'), JSON.stringify(beforeBody)).ok).toBe(true);
+    expect(validate(bodySchema(fakeMeasure, 'before'), JSON.stringify({ ...beforeBody, results: null })).ok).toBe(true);
+    expectInvalid(bodySchema(fakeMeasure, 'before'), beforeBody);
     expectInvalid(bodySchema(fakeMeasure, 'before'), { ...beforeBody, results: [] });
   });
 
