@@ -169,6 +169,13 @@ export interface ConnectorDefinition<C = unknown> {
   encodeConfig?(config: C): unknown;
   /** Names of config fields (at any depth) whose values are secrets: redacted by `servo config`. */
   readonly secretFields?: readonly string[];
+  /**
+   * Top-level config fields whose strings are kept as written: their `${VAR}`
+   * references are checked when servo.yaml loads but not replaced, so `servo
+   * config`, logs and errors never show the values; the connector resolves
+   * them itself when it uses them (the scripts connector's commands).
+   */
+  readonly verbatimFields?: readonly string[];
   /** Attaches handlers for one instance. Runs once per instance. */
   setup(ctx: ConnectorContext<C>): void | ConnectorHooks | Promise<void | ConnectorHooks>;
   /** Registers sub-commands under `servo <name>`; loaded only when that command runs. */

@@ -103,9 +103,18 @@ export interface TreeInterpolation {
  * A plain (unquoted) scalar is re-typed after substitution as YAML would type
  * it (`${PORT:-8080}` gives the number 8080); a quoted one stays a string.
  */
-export function interpolateTree(source: YamlSource, root: Node | null, path: readonly PathSegment[], env: Env, into: TreeInterpolation): void {
-  visit(source, root, [...path], env, into);
+export function interpolateTree(
+  source: YamlSource,
+  root: Node | null,
+  path: readonly PathSegment[],
+  env: Env,
+  into: TreeInterpolation,
+  verbatim: ReadonlySet<string> = NONE,
+): void {
+  visit(source, root, [...path], env, into, verbatim.size ? path.length : -1, verbatim);
 }
+
+const NONE: ReadonlySet<string> = new Set();
 
 /** A fresh, empty {@link TreeInterpolation}; `allowUnsetSecrets` for commands that never use a secret. */
 export function newInterpolation(allowUnsetSecrets = false): TreeInterpolation {
@@ -115,7 +124,8 @@ export function newInterpolation(allowUnsetSecrets = false): TreeInterpolation {
 // A secret's fix never suggests a default: that would put the secret in servo.yaml.
 const SECRET_HINT = (name: string) => `export ${name} in the environment servo runs in (a secret takes no default in servo.yaml, so it stays out of the file)`;
 
-function visit(source: YamlSource, node: Node | null, path: PathSegment[], env: Env, into: TreeInterpolation): void {
+// `depth`: index in `path` of the section's own field, checked against `verbatim` (-1: none).
+function visit(source: YamlSource, node: Node | null, path: PathSegment[], env: Env, into: TreeInterpolation, depth = -1, verbatim = NONE): void {
   const { isMap, isScalar, isSeq } = source.yaml;
   if (isScalar(node)) {
     if (typeof node.value !== 'string') return;
@@ -142,15 +152,17 @@ function visit(source: YamlSource, node: Node | null, path: PathSegment[], env: 
       return;
     }
     if (result.value === node.value) return;
+    // Checked (an unset variable is an error above) but left as written: the connector resolves it.
+    if (depth >= 0 && verbatim.has(String(path[depth]))) return;
     node.value = node.type === 'PLAIN' ? retype(result.value) : result.value;
     if (result.variables.length) into.substituted.set(node, result.variables);
   } else if (isMap(node)) {
     for (const pair of node.items) {
       const key = source.keyText(pair.key);
-      visit(source, pair.value as Node | null, key === undefined ? path : [...path, key], env, into);
+      visit(source, pair.value as Node | null, key === undefined ? path : [...path, key], env, into, depth, verbatim);
     }
   } else if (isSeq(node)) {
-    for (const [i, item] of node.items.entries()) visit(source, item as Node, [...path, i], env, into);
+    for (const [i, item] of node.items.entries()) visit(source, item as Node, [...path, i], env, into, depth, verbatim);
   }
   // Aliases are skipped: their anchored node is visited where it is defined.
 }

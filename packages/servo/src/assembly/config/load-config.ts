@@ -142,7 +142,7 @@ export async function parseConfigText(text: string, file: string, options: Parse
       schema = schemaOf(definition, { events, configDir: dirname(file) });
       schemas.set(instance.type, schema);
     }
-    interpolateTree(source, instance.section?.value ?? null, [instance.name], env, interpolation);
+    interpolateTree(source, instance.section?.value ?? null, [instance.name], env, interpolation, new Set(definition.verbatimFields ?? []));
     const result = await validateSection(source, instance, definition, schema, env, interpolation);
     errors.push(...result.errors);
     if (result.errors.length === 0) sections.push({ name: instance.name, type: instance.type, config: result.config });

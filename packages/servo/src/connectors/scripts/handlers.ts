@@ -4,6 +4,7 @@ import type { AfterHandler, BeforeHandler, OnHandler } from '../../events/handle
 import type { Logger } from '../../logging.js';
 import { ScriptError, ScriptOutputError, type ScriptSite } from './errors.js';
 import { DEFAULT_MAX_STDOUT, runScript, type RunResult } from './run.js';
+import { interpolateString } from '../../assembly/config/interpolate.js';
 
 /** Exit status by which a before script cancels its event. */
 export const CANCEL_EXIT_CODE = 100;
@@ -92,12 +93,16 @@ export function scriptAfterHandler(event: string, commands: readonly string[], r
 
 async function execute(site: ScriptSite, stdin: string, signal: AbortSignal, runner: ScriptRunner): Promise<RunResult> {
   const started = performance.now();
+  const env = runner.env ?? process.env;
+  // The command as written (`${VAR}`) is what logs and errors show; the resolved one only runs.
+  const resolved = interpolateString(site.command, env);
+  if (!resolved.ok) throw new ScriptError(site, { exitCode: null, signal: null, stderr: '', spawnError: new Error(resolved.problem.message) });
   const r = await runScript({
-    command: site.command,
+    command: resolved.value,
     shell: runner.shell,
     cwd: runner.cwd,
     env: {
-      ...(runner.env ?? process.env),
+      ...env,
       SERVO_EVENT: site.event,
       SERVO_PREPOSITION: site.preposition,
       SERVO_CONNECTOR: runner.connector,

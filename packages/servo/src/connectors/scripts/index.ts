@@ -37,6 +37,8 @@ const scripts = defineConnector<ScriptsConfig>({
     maturity: 'stable',
   },
   config: scriptsConfigSchema,
+  // Commands are shown as written (`${API_TOKEN}`), never with the value; resolved when they run.
+  verbatimFields: ['before', 'on', 'after'],
   generate: ({ defaults }) => ({
     value: {
       ...(defaults ? { timeout: '30s', shell: '/bin/sh' } : {}),
