@@ -6,6 +6,7 @@ import { RESERVED_HEADERS } from './headers.js';
 import { assertValidSecret } from './signing.js';
 import { DELIVERY_DEFAULTS } from './defaults.js';
 import { responseCycles } from './config-cycles.js';
+import { boundedDuration } from './limits.js';
 
 /**
  * Configuration of the webhooks connector.
@@ -152,13 +153,13 @@ function webhookSchema(events: readonly string[]) {
           z.literal(false),
           z.strictObject({
             max_tries: z.int().min(1, 'max_tries counts the first attempt: at least 1').max(100).default(DEFAULTS.backoff.max_tries),
-            max_time: model.DurationMs.prefault(DEFAULTS.backoff.max_time),
+            max_time: boundedDuration(DEFAULTS.backoff.max_time, 'max_time'),
           }),
         ])
         .optional(),
-      timeout: model.DurationMs.prefault(DEFAULTS.timeout),
+      timeout: boundedDuration(DEFAULTS.timeout, 'timeout'),
       failure_policy: z.enum(['ignore', 'fail']).optional(),
-      deadline: model.DurationMs.prefault(DEFAULTS.deadline),
+      deadline: boundedDuration(DEFAULTS.deadline, 'deadline'),
     })
     .superRefine((w, ctx) => {
       // A malformed `whsec_` key would fail every request at signing time: reject it here.
@@ -233,16 +234,16 @@ function settingsShape() {
       .regex(/^(memory|sqlite:.+)$/, 'expected "memory" or "sqlite:PATH" (e.g. sqlite:./webhooks.db)')
       .default(DEFAULTS.store),
     max_queue: z.int().min(1).default(DEFAULTS.max_queue),
-    drain_timeout: model.DurationMs.prefault(DEFAULTS.drain_timeout),
+    drain_timeout: boundedDuration(DEFAULTS.drain_timeout, 'drain_timeout'),
     lease: model.DurationMs.prefault(DEFAULTS.lease).refine((ms) => ms >= 1_000 && ms <= 3_600_000, 'expected a lease between 1s and 1h'),
     concurrency: z.int().min(1).max(1024).default(DEFAULTS.concurrency),
     breaker: z
       .strictObject({
         failures: z.int().min(1).default(DEFAULTS.breaker.failures),
-        cooldown: model.DurationMs.prefault(DEFAULTS.breaker.cooldown),
+        cooldown: boundedDuration(DEFAULTS.breaker.cooldown, 'cooldown'),
       })
       .prefault({}),
-    retry_floor: model.DurationMs.prefault(DEFAULTS.retry_floor),
+    retry_floor: boundedDuration(DEFAULTS.retry_floor, 'retry_floor'),
     http2: z.boolean().default(DEFAULTS.http2),
     ca_file: z.string().min(1).optional(),
     body_cap: z.int().min(1024).default(DEFAULTS.body_cap),

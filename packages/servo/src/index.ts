@@ -44,6 +44,7 @@ export { loadServo } from './assembly/load.js';
 export type { LoadServoOptions } from './assembly/load.js';
 export { REDACTED } from './assembly/redact.js';
 export { createLogger, silentLogger } from './logging.js';
+export { MAX_TIMER_MS, startTimer, type TimerOptions } from './timers.js';
 export type { Logger, LoggerOptions } from './logging.js';
 export {
   Message,

@@ -44,6 +44,7 @@ describe('servo-core entry points', () => {
       'InvalidChannelError',
       'InvalidSelectorError',
       'JSON_CONTENT_TYPE',
+      'MAX_TIMER_MS',
       'Message',
       'MessageContentError',
       'REDACTED',
@@ -68,6 +69,7 @@ describe('servo-core entry points', () => {
       'model',
       'silentLogger',
       'standardEvents',
+      'startTimer',
       'z',
     ]);
   });

@@ -1,20 +1,17 @@
 /**
  * The engine's timers, from one place: a fake clock's `setTimer` when tests
- * inject one, otherwise `setTimeout`, either unref'd (background work must not
- * keep a process alive) or ref'd (someone awaits the result).
+ * inject one, otherwise servo-core's `startTimer` (any length, past Node's
+ * 2^31-1 ms), either unref'd (background work must not keep a process alive)
+ * or ref'd (someone awaits the result).
  * @module
  */
+import { startTimer } from 'servo-core';
 import type { Clock } from './types.js';
 
 /** Starts a timer; returns its cancel function. */
 export type SetTimer = (fn: () => void, ms: number) => () => void;
 
-/** Longest delay `setTimeout` takes without firing at once. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
-function clamp(ms: number): number {
-  return Math.min(Math.max(0, ms), MAX_TIMER_MS);
-}
+const UNREF = { unref: true } as const;
 
 /** The two kinds of timer the engine uses. */
 export interface Timers {
@@ -31,14 +28,7 @@ export function timersFor(clock: Clock): Timers {
     return { background: fake, awaited: fake };
   }
   return {
-    background(fn, ms) {
-      const t = setTimeout(fn, clamp(ms));
-      t.unref();
-      return () => clearTimeout(t);
-    },
-    awaited(fn, ms) {
-      const t = setTimeout(fn, clamp(ms));
-      return () => clearTimeout(t);
-    },
+    background: (fn, ms) => startTimer(fn, ms, UNREF),
+    awaited: (fn, ms) => startTimer(fn, ms),
   };
 }

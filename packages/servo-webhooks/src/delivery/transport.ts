@@ -6,6 +6,7 @@
  */
 
 import { readFileSync } from 'node:fs';
+import { MAX_TIMER_MS, startTimer } from 'servo-core';
 import type { Agent } from 'undici';
 import { DELIVERY_DEFAULTS } from '../defaults.js';
 import { WebhookAbortedError, WebhookNetworkError, WebhookTimeoutError, isWebhookError } from '../errors.js';
@@ -177,7 +178,9 @@ class PostCall implements AbortTarget {
   private rawHeaders: Buffer[] | undefined = undefined;
   private chunks: Buffer[] | undefined = undefined;
   private size = 0;
-  private readonly timer: NodeJS.Timeout;
+  private readonly timer: NodeJS.Timeout | undefined;
+  /** Cancels the timer of a budget past setTimeout's range (2^31-1 ms). */
+  private readonly cancelLongTimer: (() => void) | undefined;
   private readonly started = performance.now();
   private readonly control: AttemptControl | undefined;
 
@@ -186,8 +189,13 @@ class PostCall implements AbortTarget {
     private readonly cap: number,
     private readonly done: PostCallback,
   ) {
-    this.timer = setTimeout(onTimer, req.timeoutMs, this);
-    this.timer.unref();
+    if (req.timeoutMs <= MAX_TIMER_MS) {
+      // The common case, without a closure: this is the hot path.
+      this.timer = setTimeout(onTimer, req.timeoutMs, this);
+      this.timer.unref();
+    } else {
+      this.cancelLongTimer = startTimer(() => onTimer(this), req.timeoutMs, { unref: true });
+    }
     const control = (this.control = req.control);
     if (control) control.target = this;
   }
@@ -223,6 +231,7 @@ class PostCall implements AbortTarget {
   private end(): void {
     this.settled = true;
     clearTimeout(this.timer);
+    this.cancelLongTimer?.();
     if (this.control) this.control.target = undefined;
   }
 

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { startTimer } from '../../timers.js';
 
 /** What {@link runScript} runs and how. */
 export interface RunOptions {
@@ -93,11 +94,15 @@ export function runScript(options: RunOptions): Promise<RunResult> {
       killTimer.unref();
     };
 
-    const timer = setTimeout(() => {
-      timedOut = true;
-      terminate();
-    }, options.timeoutMs);
-    timer.unref();
+    // Any length: a timeout past 2^31-1 ms must not fire at once.
+    const cancelTimer = startTimer(
+      () => {
+        timedOut = true;
+        terminate();
+      },
+      options.timeoutMs,
+      { unref: true },
+    );
     const onAbort = (): void => {
       aborted = true;
       terminate();
@@ -107,7 +112,7 @@ export function runScript(options: RunOptions): Promise<RunResult> {
     const finish = (spawnError?: Error): void => {
       if (done) return;
       done = true;
-      clearTimeout(timer);
+      cancelTimer();
       clearTimeout(pipeTimer);
       options.signal?.removeEventListener('abort', onAbort);
       // Once the group leader is gone, stop escalating unless we had to kill it.
