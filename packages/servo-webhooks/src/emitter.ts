@@ -258,6 +258,15 @@ export class WebhooksEmitter {
   #onResponse(webhookName: string, event: string, id: string, response: WebhookResponse): void {
     const w = this.#byName.get(webhookName);
     if (!w?.responseChannel || response.body.byteLength === 0 || response.status < 200 || response.status > 299) return;
+    if (response.truncated) {
+      // Only whole bodies are published: a cut one would pass for complete (and for valid JSON).
+      const { bodyCap } = this.#ctx.config.settings;
+      this.#log.warn(
+        { webhook: w.name, channel: w.responseChannel, delivery: id, size: `more than ${bodyCap} bytes`, body_cap: bodyCap },
+        `response of webhook "${w.name}" is larger than body_cap (${bodyCap} bytes): not published on "${w.responseChannel}"`,
+      );
+      return;
+    }
     const message = new Message({
       content: response.body,
       contentType: response.headers['content-type'] ?? 'application/octet-stream',
