@@ -25,6 +25,9 @@ const SYNTAX_PROBLEMS: Record<string, string> = {
   MULTIPLE_DOCS: 'it contains "---" (several YAML documents)',
 };
 
+// Aliases one override may expand; a real value needs few, if any.
+const MAX_ALIAS_COUNT = 100;
+
 /** One field replaced from the environment. */
 export interface Override {
   readonly field: string;
@@ -65,7 +68,20 @@ export async function readOverrides(instance: string, fields: Iterable<string>, 
       );
       continue;
     }
-    result.overrides.push({ field, variable, value: doc.toJS() });
+    let value: unknown;
+    try {
+      // Bounded: an alias bomb (`{a0: &a0 [...], a1: &a1 [*a0, *a0, ...]}`) is refused, not expanded.
+      value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    } catch {
+      result.errors.push(
+        new ConfigError(`environment variable ${variable}: cannot read its value: it expands too many YAML aliases (*name)`, {
+          path: formatPath([instance, field]),
+          hint: `write the value out without anchors and aliases, or unset ${variable}`,
+        }),
+      );
+      continue;
+    }
+    result.overrides.push({ field, variable, value });
   }
   return result;
 }
