@@ -2,11 +2,11 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { REDACTED, compileSelector, isValidChannelName, model, z } from 'servo-core';
 import { displayUrl } from './url.js';
-import { RESERVED_HEADERS } from './headers.js';
 import { assertValidSecret } from './signing.js';
 import { DELIVERY_DEFAULTS } from './defaults.js';
 import { responseCycles } from './config-cycles.js';
 import { boundedDuration } from './limits.js';
+import { checkUrlAndHeaders } from './config-checks.js';
 
 /**
  * Configuration of the webhooks connector.
@@ -114,10 +114,6 @@ export const DEFAULTS = {
   body_cap: D.bodyCap,
 } as const;
 
-// What the HTTP client accepts: otherwise every request of the webhook would fail at send time.
-const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
-
 function webhookSchema(events: readonly string[]) {
   const choices = events.flatMap((e) => [`before:${e}`, `after:${e}`]);
   const eventRef = z.string().refine((v) => choices.includes(v), {
@@ -196,34 +192,7 @@ function webhookSchema(events: readonly string[]) {
           });
         }
       }
-      const headerNames = Array.isArray(w.headers) ? w.headers.map((h) => h.name) : Object.keys(w.headers ?? {});
-      if (/^https?:\/\/[^/?#]*@/i.test(w.url) && headerNames.some((n) => n.toLowerCase() === 'authorization')) {
-        ctx.addIssue({
-          code: 'custom',
-          message: 'the URL carries credentials (sent as Authorization: Basic) and headers set Authorization too: keep one',
-          path: ['url'],
-        });
-      }
-      if (w.headers) {
-        const list = Array.isArray(w.headers);
-        const entries = list ? (w.headers as { name: string; value: string }[]).map((h) => [h.name, h.value] as const) : Object.entries(w.headers);
-        entries.forEach(([n, v], i) => {
-          const at = (field: 'name' | 'value') => (list ? ['headers', i, field] : ['headers', n]);
-          if (!HEADER_NAME.test(n)) {
-            ctx.addIssue({ code: 'custom', message: `"${n}" is not a valid HTTP header name: use letters, digits and !#$%&'*+-.^_\`|~`, path: at('name') });
-          } else if (RESERVED_HEADERS.has(n.toLowerCase())) {
-            ctx.addIssue({ code: 'custom', message: `header "${n}" is set by the connector and cannot be replaced`, path: at('name') });
-          }
-          if (!HEADER_VALUE.test(v)) {
-            // The value itself is not echoed: headers often carry tokens.
-            ctx.addIssue({
-              code: 'custom',
-              message: `the value of header "${n}" cannot hold line breaks, control characters or characters beyond Latin-1`,
-              path: at('value'),
-            });
-          }
-        });
-      }
+      checkUrlAndHeaders(w, ctx);
     });
 }
 
