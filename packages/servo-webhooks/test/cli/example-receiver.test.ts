@@ -54,7 +54,7 @@ async function post(body: Buffer, opts: { secret?: string; event?: string; conte
   const signed = signRequest(opts.secret ?? SECRET, id, opts.signed ?? body, Math.floor(Date.now() / 1000));
   const res = await fetch(`${url}/hook`, {
     method: 'POST',
-    body,
+    body: new Uint8Array(body),
     headers: { 'content-type': opts.contentType ?? 'application/json', 'x-servo-event': opts.event ?? 'channel:metrics', ...signed, ...opts.headers },
   }).catch((err: Error) => ({ status: `error: ${err.message}` }));
   return res.status;
