@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { REDACTED, compileSelector, isValidChannelName, model, z } from 'servo-core';
 import { displayUrl } from './url.js';
@@ -7,6 +6,7 @@ import { DELIVERY_DEFAULTS } from './defaults.js';
 import { responseCycles } from './config-cycles.js';
 import { boundedDuration } from './limits.js';
 import { checkUrlAndHeaders } from './config-checks.js';
+import { inputFileProblem } from './files.js';
 
 /**
  * Configuration of the webhooks connector.
@@ -303,10 +303,11 @@ function normalise(raw: any, zctx: z.RefinementCtx, isList: boolean, configDir: 
   const sqlitePath = String(raw.store).slice('sqlite:'.length);
   const store = raw.store === 'memory' ? ({ kind: 'memory' } as const) : ({ kind: 'sqlite', path: sqlitePath, file: resolve(configDir, sqlitePath) } as const);
   const caFile = raw.ca_file === undefined ? undefined : resolve(configDir, raw.ca_file);
-  if (caFile !== undefined && !existsSync(caFile)) {
+  const caProblem = caFile === undefined ? undefined : inputFileProblem(caFile);
+  if (caProblem !== undefined) {
     zctx.addIssue({
       code: 'custom',
-      message: `CA file ${caFile} does not exist`,
+      message: `CA file ${caFile} ${caProblem}`,
       path: isList ? [] : ['ca_file'],
       params: { hint: 'give the path of a PEM file, relative to servo.yaml' },
     });

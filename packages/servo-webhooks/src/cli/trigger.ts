@@ -8,6 +8,7 @@ import { decide } from '../gate.js';
 import { buildBody } from '../payload/body.js';
 import { EVENT_CONTENT_TYPE } from '../payload/content-type.js';
 import { USER_AGENT } from '../version.js';
+import { inputFileProblem } from '../files.js';
 import { displayUrl, outputOf, parseEventRef, webhookInstances, write } from './common.js';
 import { exampleFor } from './examples.js';
 import { knownEvents } from './schema.js';
@@ -128,12 +129,9 @@ function representative(
 }
 
 function readData(file: string): { id: string; body: Uint8Array } {
-  let body: Buffer;
-  try {
-    body = readFileSync(file);
-  } catch (err) {
-    throw new UsageError(`cannot read --data ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
+  const problem = inputFileProblem(file);
+  if (problem) throw new UsageError(`cannot read --data ${file}: it ${problem}; give a JSON file`);
+  const body = readFileSync(file);
   let id: unknown;
   try {
     id = (JSON.parse(body.toString('utf8')) as { id?: unknown }).id;

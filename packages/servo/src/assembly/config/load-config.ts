@@ -5,7 +5,7 @@
  * @module
  */
 import { looksSecret } from '../redact.js';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Node, YAMLMap } from 'yaml';
 import type { z } from 'zod';
@@ -65,6 +65,9 @@ export interface LoadConfigOptions {
   allowUnsetSecrets?: boolean;
 }
 
+/** Largest servo.yaml read: 4 MiB. */
+const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
+
 /** Options of {@link parseConfigText}: those of {@link loadConfig} without the file. */
 export type ParseConfigOptions = Omit<LoadConfigOptions, 'file'>;
 
@@ -79,8 +82,22 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
   const file = resolve(options.file);
   let text: string;
   try {
+    // A regular file of bounded size: /dev/zero or a 50 MB file must not take the process down.
+    const info = await stat(file);
+    if (info.isFile() && info.size > MAX_CONFIG_BYTES) {
+      throw new ConfigErrors([
+        new ConfigError(`the configuration file is ${info.size} bytes; the most servo reads is ${MAX_CONFIG_BYTES} (4 MiB)`, {
+          file,
+          hint: 'a servo.yaml is a few KiB: check that the path names the right file',
+        }),
+      ]);
+    }
+    if (!info.isFile() && !info.isDirectory()) {
+      throw new ConfigErrors([new ConfigError('expected a regular file (not a device, pipe or socket)', { file, hint: 'give the path of the YAML file' })]);
+    }
     text = await readFile(file, 'utf8');
   } catch (err) {
+    if (err instanceof ConfigErrors) throw err;
     throw new ConfigErrors([readError(file, err, options.availableTypes())]);
   }
   return parseConfigText(text, file, options);
