@@ -12,7 +12,7 @@
  * an AbortSignal nor logs each wait).
  * @module
  */
-import type { Agent } from 'undici';
+import type * as Undici from 'undici';
 import type { Logger } from '../logging.js';
 import type { OptimizerSettings } from './config.js';
 import { OptimizerRequestError, OptimizerUnauthorizedError } from './errors.js';
@@ -24,7 +24,7 @@ const MAX_BODY_SHOWN = 300;
 export class OptimizerClient {
   readonly settings: OptimizerSettings;
   readonly #userAgent: string;
-  #agent: Promise<Agent> | undefined;
+  #http: Promise<{ request: typeof Undici.request; agent: Undici.Agent }> | undefined;
 
   constructor(settings: OptimizerSettings, options: { userAgent: string }) {
     this.settings = settings;
@@ -43,20 +43,30 @@ export class OptimizerClient {
    */
   async post(event: ServoEvent, param: unknown, signal?: AbortSignal): Promise<OptimizerAnswer> {
     const envelope: Envelope = { event, param: param ?? null, servo_uid: this.settings.servoUid };
-    const { request } = await import('undici');
-    const dispatcher = await this.#dispatcher();
-    const timeout = AbortSignal.timeout(this.settings.timeoutMs);
-    const bound = signal ? AbortSignal.any([signal, timeout]) : timeout;
-    let res: Awaited<ReturnType<typeof request>>;
+    const { request, agent } = await this.#undici();
+    // One timer and one controller per request: AbortSignal.timeout() + AbortSignal.any() cost
+    // several times more, and a cycle of the loop makes two requests.
+    const bound = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      bound.abort(new Error(`no answer within ${this.settings.timeoutMs} ms`));
+    }, this.settings.timeoutMs);
+    const onAbort = (): void => bound.abort(signal?.reason);
+    if (signal?.aborted) onAbort();
+    else signal?.addEventListener('abort', onAbort, { once: true });
+    let res: Undici.Dispatcher.ResponseData;
     let text: string;
     try {
-      res = await request(this.endpoint, { method: 'POST', dispatcher, headers: this.#headers(), body: JSON.stringify(envelope), signal: bound });
+      res = await request(this.endpoint, { method: 'POST', dispatcher: agent, headers: this.#headers(), body: JSON.stringify(envelope), signal: bound.signal });
       text = await res.body.text();
     } catch (err) {
-      const timedOut = timeout.aborted && !signal?.aborted;
       const kind = timedOut ? 'timeout' : 'network';
       const what = timedOut ? `no answer within ${this.settings.timeoutMs} ms` : signal?.aborted ? 'aborted' : describeNetworkError(err);
       throw new OptimizerRequestError(`${event} to ${this.endpoint} failed: ${what}`, { kind }, { cause: err });
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
     }
     const status = res.statusCode;
     if (status === 401 || status === 403) throw new OptimizerUnauthorizedError(this.endpoint, status);
@@ -87,22 +97,23 @@ export class OptimizerClient {
 
   /** Closes the pooled connections. */
   async close(): Promise<void> {
-    const agent = this.#agent;
-    this.#agent = undefined;
-    if (agent) await (await agent).close();
+    const http = this.#http;
+    this.#http = undefined;
+    if (http) await (await http).agent.close();
   }
 
-  #dispatcher(): Promise<Agent> {
-    return (this.#agent ??= import('undici').then(
-      ({ Agent }) =>
-        new Agent({
-          keepAliveTimeout: 30_000,
-          connections: 4,
-          headersTimeout: this.settings.timeoutMs,
-          bodyTimeout: this.settings.timeoutMs,
-          connect: { timeout: this.settings.timeoutMs },
-        }),
-    ));
+  /** undici, loaded once on first use, and the pooled agent. */
+  #undici(): Promise<{ request: typeof Undici.request; agent: Undici.Agent }> {
+    return (this.#http ??= import('undici').then(({ Agent, request }) => ({
+      request,
+      agent: new Agent({
+        keepAliveTimeout: 30_000,
+        connections: 4,
+        headersTimeout: this.settings.timeoutMs,
+        bodyTimeout: this.settings.timeoutMs,
+        connect: { timeout: this.settings.timeoutMs },
+      }),
+    })));
   }
 
   #headers(): Record<string, string> {
