@@ -100,7 +100,9 @@ describe('servo webhooks schema', () => {
     expect(after.schema.properties.event).toEqual({ const: 'after:measure' });
     expect(after.schema.required).toEqual(expect.arrayContaining(['id', 'event', 'created_at', 'servo', 'webhook', 'params', 'results']));
     expect(before.schema.properties.event).toEqual({ const: 'before:adjust' });
-    expect(before.schema.properties).not.toHaveProperty('results');
+    // Before-event bodies carry "results": null (receivers written for the original index it).
+    expect(before.schema.properties.results).toMatchObject({ type: 'null' });
+    expect(before.schema.required).toContain('results');
     // The before:adjust schema accepts a well-formed body and rejects a measure body.
     const body = {
       id: 'msg_1',
@@ -110,6 +112,7 @@ describe('servo webhooks schema', () => {
       webhook: { name: 'w' },
       schema_version: before.schema.properties.schema_version.const,
       params: { adjustments: [{ component_name: 'web', setting_name: 'cpu', value: 1 }], control: { duration: '0s', delay: '0s', warmup: '0s' } },
+      results: null,
     };
     expect(jsonSchemaProblems(before.schema, body)).toEqual([]);
     expect(jsonSchemaProblems(before.schema, { ...body, event: 'after:measure' })).not.toEqual([]);

@@ -6,7 +6,21 @@ import { CommandContext, type CliIO, type GlobalOptions } from './context.js';
 import { LOG_LEVELS, isLogLevel } from '../logging.js';
 import { terminalText } from './terminal.js';
 
-const CORE_COMMANDS = new Set(['describe', 'measure', 'adjust', 'check', 'show', 'schema', 'validate', 'generate', 'config', 'version', 'run', 'optimizer', 'help']);
+const CORE_COMMANDS = new Set([
+  'describe',
+  'measure',
+  'adjust',
+  'check',
+  'show',
+  'schema',
+  'validate',
+  'generate',
+  'config',
+  'version',
+  'run',
+  'optimizer',
+  'help',
+]);
 
 /**
  * Runs the `servo` CLI with `argv` (without `node servo`) and resolves with the
