@@ -7,6 +7,8 @@ import { responseCycles } from './config-cycles.js';
 import { boundedDuration } from './limits.js';
 import { checkUrlAndHeaders } from './config-checks.js';
 import { inputFileProblem } from './files.js';
+import { listOf, webhookName, wireField, wireOf } from './config-compat.js';
+import type { Wire } from './payload/content-type.js';
 
 /**
  * Configuration of the webhooks connector.
@@ -30,7 +32,6 @@ import { inputFileProblem } from './files.js';
  * @module
  */
 
-const NAME = /^[A-Za-z0-9_\-./]{1,128}$/;
 // Compiled here so a bad selector is a located config error, not a failure of every command at setup.
 const CHANNEL_SELECTOR = z
   .string()
@@ -71,6 +72,8 @@ export interface WebhookConfig {
   readonly failurePolicy: 'ignore' | 'fail';
   /** Before-webhooks: the longest an event waits for this webhook, retries included. */
   readonly deadlineMs: number;
+  /** Layout and content type of its bodies (`legacy`: as servo-webhooks 0.3 sent them). */
+  readonly wire: Wire;
 }
 
 /** Connector-level delivery settings. */
@@ -136,11 +139,11 @@ function webhookSchema(events: readonly string[]) {
   const header = z.strictObject({ name: z.string().min(1), value: z.string() });
   return z
     .strictObject({
-      name: z.string().regex(NAME, 'names are 1-128 letters, digits, "-", "_", "/", "."').optional(),
+      name: webhookName(),
       description: z.string().optional(),
       events: z.union([eventRef, z.array(eventRef).min(1, 'list at least one event, or leave `events` out')]).optional(),
-      channels: z.union([CHANNEL_SELECTOR, z.array(CHANNEL_SELECTOR).min(1, 'list at least one channel, or leave `channels` out')]).optional(),
-      response_channel: CHANNEL_NAME.optional(),
+      channels: z.union([CHANNEL_SELECTOR, z.array(CHANNEL_SELECTOR)]).optional(),
+      response_channel: CHANNEL_NAME.nullish(),
       url: z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' }),
       secret: z.string({ error: 'a secret is required to sign requests (use ${ENV_VAR} to keep it out of the file)' }).min(1, 'the secret cannot be empty'),
       headers: z.union([z.record(z.string(), z.string()), z.array(header)]).optional(),
@@ -156,6 +159,7 @@ function webhookSchema(events: readonly string[]) {
       timeout: boundedDuration(DEFAULTS.timeout, 'timeout'),
       failure_policy: z.enum(['ignore', 'fail']).optional(),
       deadline: boundedDuration(DEFAULTS.deadline, 'deadline'),
+      wire: wireField(),
     })
     .superRefine((w, ctx) => {
       // A malformed `whsec_` key would fail every request at signing time: reject it here.
@@ -164,7 +168,7 @@ function webhookSchema(events: readonly string[]) {
       } catch (err) {
         ctx.addIssue({ code: 'custom', message: (err as Error).message, path: ['secret'] });
       }
-      if (!w.events && !w.channels) {
+      if (!w.events && listOf(w.channels).length === 0) {
         ctx.addIssue({ code: 'custom', message: 'a webhook needs `events` (e.g. after:measure) or `channels`', path: [] });
       }
       if (w.failure_policy !== undefined && !(Array.isArray(w.events) ? w.events : [w.events]).some((e) => e?.startsWith('before:'))) {
@@ -279,8 +283,8 @@ function normalise(raw: any, zctx: z.RefinementCtx, isList: boolean, configDir: 
         const [preposition, event] = e.split(':') as ['before' | 'after', string];
         return { preposition, event };
       }),
-      channels: w.channels === undefined ? [] : Array.isArray(w.channels) ? w.channels : [w.channels],
-      responseChannel: w.response_channel,
+      channels: listOf(w.channels),
+      responseChannel: w.response_channel ?? undefined,
       url: w.url,
       secret: w.secret,
       headers,
@@ -288,6 +292,7 @@ function normalise(raw: any, zctx: z.RefinementCtx, isList: boolean, configDir: 
       timeoutMs: w.timeout,
       failurePolicy: w.failure_policy ?? D.failurePolicy,
       deadlineMs: w.deadline,
+      wire: wireOf(w),
     };
   });
   for (const cycle of responseCycles(webhooks)) {
@@ -362,6 +367,7 @@ export function encodeConfig(config: WebhooksConfig): unknown {
       timeout: d(w.timeoutMs),
       ...(w.events.some((e) => e.preposition === 'before') ? { failure_policy: w.failurePolicy } : {}),
       deadline: d(w.deadlineMs),
+      ...(w.wire === 'legacy' ? { wire: w.wire } : {}),
     })),
   };
 }

@@ -7,7 +7,7 @@ import { storePathProblem } from './delivery/store-path.js';
 import type { DrainSummary, EndpointStats, SendOutcome, WebhookEndpoint, WebhookResponse } from './delivery/types.js';
 import { decide } from './gate.js';
 import { EventBodies } from './payload/body.js';
-import { EVENT_CONTENT_TYPE } from './payload/content-type.js';
+import { contentTypeOf } from './payload/content-type.js';
 import { UncommittedDeliveries } from './uncommitted.js';
 import { nextTrace, refusal, TraceBook, traceOf } from './trace.js';
 import { USER_AGENT } from './version.js';
@@ -18,7 +18,7 @@ const storeOwners = new Map<string, string>();
 /** A new message for `webhook`: a fresh id and its body. */
 function message(bodies: EventBodies, webhook: WebhookConfig): { id: string; body: Uint8Array } {
   const id = newMessageId(Date.now());
-  return { id, body: bodies.build(id, webhook.name) };
+  return { id, body: bodies.build(id, webhook.name, webhook.wire) };
 }
 
 /**
@@ -137,7 +137,8 @@ export class WebhooksEmitter {
    */
   async send(webhook: WebhookConfig, event: string, body: Uint8Array, id: string, deadlineMs = webhook.deadlineMs, signal?: AbortSignal): Promise<SendOutcome> {
     const engine = await this.engine();
-    return engine.send({ webhook: webhook.name, event, body, contentType: EVENT_CONTENT_TYPE, id }, { deadlineMs, ...(signal ? { signal } : {}) });
+    const contentType = contentTypeOf(webhook.wire);
+    return engine.send({ webhook: webhook.name, event, body, contentType, id }, { deadlineMs, ...(signal ? { signal } : {}) });
   }
 
   /**
@@ -145,7 +146,8 @@ export class WebhooksEmitter {
    * 404/410 shows the receiver is there; throws otherwise.
    */
   async ping(webhook: WebhookConfig): Promise<string> {
-    const { id, body } = this.body(webhook, 'ping', {});
+    // `results: []`, so receivers that iterate the results read ping too.
+    const { id, body } = this.body(webhook, 'ping', {}, []);
     const outcome = await this.send(webhook, 'ping', body, id, Math.min(webhook.deadlineMs, webhook.timeoutMs));
     const status = outcome.response?.status;
     if (status !== undefined && status < 500 && status !== 404 && status !== 410) {
@@ -228,7 +230,7 @@ export class WebhooksEmitter {
     for (const w of hooks) {
       const { id, body } = message(bodies, w);
       try {
-        engine.enqueue({ webhook: w.name, event: name, body, contentType: EVENT_CONTENT_TYPE, id });
+        engine.enqueue({ webhook: w.name, event: name, body, contentType: contentTypeOf(w.wire), id });
       } catch (err) {
         this.#uncommitted.record(w.name, name, id, err);
       }

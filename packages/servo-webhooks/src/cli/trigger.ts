@@ -6,7 +6,7 @@ import { newMessageId } from '../delivery/id.js';
 import type { SendOutcome } from '../delivery/types.js';
 import { decide } from '../gate.js';
 import { buildBody } from '../payload/body.js';
-import { EVENT_CONTENT_TYPE } from '../payload/content-type.js';
+import { contentTypeOf } from '../payload/content-type.js';
 import { USER_AGENT } from '../version.js';
 import { inputFileProblem } from '../files.js';
 import { displayUrl, outputOf, parseEventRef, webhookInstances, write } from './common.js';
@@ -38,7 +38,7 @@ export async function trigger(ctx: CliContext, ref: string, target: string | und
     const outcomes = await Promise.all(
       targets.map(async (w) => {
         const { id, body } = data ?? representative(servoName, w, ref, parsed?.event, parsed?.preposition);
-        const outcome = await engine.send({ webhook: w.name, event: ref, body, contentType: EVENT_CONTENT_TYPE, id }, { deadlineMs: w.timeoutMs });
+        const outcome = await engine.send({ webhook: w.name, event: ref, body, contentType: contentTypeOf(w.wire), id }, { deadlineMs: w.timeoutMs });
         return { w, id, outcome };
       }),
     );
@@ -104,6 +104,7 @@ function adHoc(url: string, secret: string): WebhookConfig {
     timeoutMs: 10_000,
     failurePolicy: DEFAULTS.failure_policy,
     deadlineMs: 30_000,
+    wire: 'standard',
   };
 }
 
@@ -123,7 +124,9 @@ function representative(
     servo: servoName,
     webhook: w.name,
     params: example.params,
-    ...(preposition === 'after' ? { results: [{ connector: 'example', value: example.result }] } : {}),
+    wire: w.wire,
+    // ping carries an empty list, so receivers that iterate the results read it too.
+    ...(preposition === 'after' ? { results: [{ connector: 'example', value: example.result }] } : ref === 'ping' ? { results: [] } : {}),
   });
   return { id, body };
 }

@@ -7,22 +7,27 @@
  * {
  *   "id": "msg_…",                      // message id, also the webhook-id header
  *   "event": "after:measure",           // "<before|after>:<event name>"
- *   "created_at": "2024-05-01T12:00:00.000Z",
+ *   "created_at": "2024-05-01T12:00:00.000000+00:00", // RFC 3339, microseconds, numeric offset
  *   "servo": { "name": "my-servo" },
  *   "webhook": { "name": "my_measure_handler" },
  *   "schema_version": 1,
  *   "params": { … },                    // the event's validated parameters
- *   "results": [                        // after:* one per connector, in dispatch order; null before:*
+ *   "results": [                        // after:* one per connector, in dispatch order; null before:*, [] for ping
  *     { "connector": "prometheus", "value": { … } },
  *     { "connector": "other", "error": { "type": "TypeError", "message": "…", "code": "…" } }
  *   ]
  * }
  * ```
  * Values JSON cannot express are reduced as documented in `serialize.ts`; the
- * JSON Schema of a body comes from `bodySchema` (schema.ts).
+ * standard events' parameters and results are put in the form servox sent
+ * them (`normalize.ts`: times, `null` for unset optional fields, data points
+ * by time). The JSON Schema of a body comes from `bodySchema` (schema.ts).
+ * `wire: legacy` writes the same data as Python's `json.dumps` (`python-json.ts`).
  * @module
  */
-import { SCHEMA_VERSION } from './content-type.js';
+import { SCHEMA_VERSION, type Wire } from './content-type.js';
+import { formatTime, normalizeParams, normalizeResult } from './normalize.js';
+import { pythonJson, pythonString } from './python-json.js';
 import { errorObject, serializeJson } from './serialize.js';
 
 /** One connector's answer to the event, as dispatch reports it. */
@@ -49,8 +54,10 @@ export interface BodyInput {
   readonly webhook: string;
   /** The event's validated parameters. `undefined` is sent as `{}`. */
   readonly params: unknown;
-  /** Results of the `on` handlers; pass for `after:*` events only. Absent = `"results": null`. */
+  /** Results of the `on` handlers; pass for `after:*` events only (`[]` for `ping`). Absent = `"results": null`. */
   readonly results?: readonly BodyResult[] | undefined;
+  /** Layout of the bytes; `standard` when absent. */
+  readonly wire?: Wire | undefined;
 }
 
 /**
@@ -65,42 +72,55 @@ export function buildBody(input: BodyInput): Uint8Array<ArrayBuffer> {
 
 /** The body as a JSON string (what {@link buildBody} encodes). */
 export function buildBodyJson(input: BodyInput): string {
-  return (
-    '{"id":' + JSON.stringify(String(input.id)) + eventPart(input) + JSON.stringify(String(input.webhook)) + HEAD_END + bodyTail(input.params, input.results)
-  );
+  return new EventBodies(input).json(input.id, input.webhook, input.wire);
 }
 
 /**
  * Bodies of one event for several webhooks: everything but `id` and the
- * webhook's name (params and results above all) is serialised once and
- * shared. Each body's bytes equal {@link buildBody}'s for the same input.
+ * webhook's name (params and results above all) is serialised once per wire
+ * and shared. Each body's bytes equal {@link buildBody}'s for the same input.
  * @throws RangeError when `createdAt` is an invalid date.
  */
 export class EventBodies {
   private readonly middle: string;
   private readonly tail: string;
+  private legacy: { middle: string; tail: string } | undefined;
 
-  constructor(event: Omit<BodyInput, 'id' | 'webhook'>) {
+  constructor(private readonly event: Omit<BodyInput, 'id' | 'webhook' | 'wire'>) {
+    if (!Number.isFinite(event.createdAt.getTime())) throw new RangeError('webhook body createdAt is an invalid Date');
     this.middle = eventPart(event);
-    this.tail = HEAD_END + bodyTail(event.params, event.results);
+    this.tail = HEAD_END + bodyTail(event.params, event.results, eventName(event.event));
   }
 
-  /** The body for message `id` to `webhook`. */
-  build(id: string, webhook: string): Uint8Array<ArrayBuffer> {
-    return Buffer.from('{"id":' + JSON.stringify(String(id)) + this.middle + JSON.stringify(String(webhook)) + this.tail, 'utf8');
+  /** The body for message `id` to `webhook`, laid out for `wire` (standard when absent). */
+  build(id: string, webhook: string, wire?: Wire): Uint8Array<ArrayBuffer> {
+    return Buffer.from(this.json(id, webhook, wire), 'utf8');
+  }
+
+  /** The body for message `id` to `webhook` as a string (what {@link EventBodies.build} encodes). */
+  json(id: string, webhook: string, wire?: Wire): string {
+    if (wire === 'legacy') {
+      this.legacy ??= legacyParts(this.event);
+      return '{"id": ' + pythonString(String(id)) + this.legacy.middle + pythonString(String(webhook)) + this.legacy.tail;
+    }
+    return '{"id":' + JSON.stringify(String(id)) + this.middle + JSON.stringify(String(webhook)) + this.tail;
   }
 }
 
 const HEAD_END = '},"schema_version":' + SCHEMA_VERSION;
 
+/** `measure` of `after:measure`; `ping` of `ping`. */
+function eventName(qualified: string): string {
+  return String(qualified).slice(String(qualified).indexOf(':') + 1);
+}
+
 /** From `event` to the opening of the webhook's name: the same for every webhook of one event. */
 function eventPart(input: Pick<BodyInput, 'event' | 'createdAt' | 'servo'>): string {
-  if (!Number.isFinite(input.createdAt.getTime())) throw new RangeError('webhook body createdAt is an invalid Date');
   return (
     ',"event":' +
     JSON.stringify(String(input.event)) +
     ',"created_at":"' +
-    input.createdAt.toISOString() +
+    formatTime(input.createdAt) +
     '","servo":{"name":' +
     JSON.stringify(String(input.servo)) +
     '},"webhook":{"name":'
@@ -108,8 +128,8 @@ function eventPart(input: Pick<BodyInput, 'event' | 'createdAt' | 'servo'>): str
 }
 
 /** `params`, `results` and the closing brace: the same for every webhook of one event. */
-function bodyTail(params: unknown, results: readonly BodyResult[] | undefined): string {
-  let json = ',"params":' + (serializeJson(params) ?? '{}');
+function bodyTail(params: unknown, results: readonly BodyResult[] | undefined, event: string): string {
+  let json = ',"params":' + (serializeJson(normalizeParams(event, params)) ?? '{}');
   // Before an event there are no results yet: null, as servo-webhooks 0.3 sent (its receivers index the field).
   if (results === undefined) json += ',"results":null';
   else {
@@ -120,11 +140,41 @@ function bodyTail(params: unknown, results: readonly BodyResult[] | undefined): 
       if (r.error !== undefined) {
         json += ',"error":' + JSON.stringify(errorObject(r.error)) + '}';
       } else {
-        const value = serializeJson(r.value);
+        const value = serializeJson(normalizeResult(event, r.value));
         json += value === undefined ? '}' : ',"value":' + value + '}';
       }
     }
     json += ']';
   }
   return json + '}';
+}
+
+/** The legacy wire's counterparts of `eventPart` and `HEAD_END + bodyTail`. */
+function legacyParts(input: Omit<BodyInput, 'id' | 'webhook' | 'wire'>): { middle: string; tail: string } {
+  const event = eventName(input.event);
+  const middle =
+    ', "event": ' +
+    pythonString(String(input.event)) +
+    ', "created_at": ' +
+    pythonString(formatTime(input.createdAt)) +
+    ', "servo": {"name": ' +
+    pythonString(String(input.servo)) +
+    '}, "webhook": {"name": ';
+  const results =
+    input.results === undefined
+      ? null
+      : input.results.map((r) =>
+          r.error !== undefined
+            ? { connector: String(r.connector), error: errorObject(r.error) }
+            : { connector: String(r.connector), value: normalizeResult(event, r.value, { floats: true }) },
+        );
+  const tail =
+    '}, "schema_version": ' +
+    SCHEMA_VERSION +
+    ', "params": ' +
+    (pythonJson(normalizeParams(event, input.params)) ?? '{}') +
+    ', "results": ' +
+    (pythonJson(results) ?? 'null') +
+    '}';
+  return { middle, tail };
 }

@@ -26,6 +26,21 @@ export const EVENT_MEDIA_TYPE = 'application/vnd.opsani.servo.webhooks.event+jso
 export const EVENT_CONTENT_TYPE = `${EVENT_MEDIA_TYPE}; version=${SCHEMA_VERSION}`;
 
 /**
+ * How a webhook's bodies are written: `standard` (compact UTF-8 JSON,
+ * {@link EVENT_CONTENT_TYPE}) or `legacy`, as servo-webhooks 0.3 (Python)
+ * sent them ({@link LEGACY_CONTENT_TYPE}, Python `json.dumps` layout).
+ */
+export type Wire = 'standard' | 'legacy';
+
+/** `Content-Type` of the legacy wire: the one servo-webhooks 0.3 sent. */
+export const LEGACY_CONTENT_TYPE = 'application/vnd.opsani.servo-webhooks+json';
+
+/** The `Content-Type` of bodies written for `wire`. */
+export function contentTypeOf(wire: Wire | undefined): string {
+  return wire === 'legacy' ? LEGACY_CONTENT_TYPE : EVENT_CONTENT_TYPE;
+}
+
+/**
  * Response media types by which a `before` webhook cancels the event. The
  * first is the original servo-webhooks name; the second matches this servo's
  * `EventCancelledError`. Either carries a JSON object with a `reason` string.

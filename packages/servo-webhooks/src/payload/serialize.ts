@@ -24,6 +24,7 @@
  * @module
  */
 import { isNativeError } from 'node:util/types';
+import { FloatNumber } from './normalize.js';
 
 /** How an `Error` appears in a webhook body. */
 export interface ErrorObject {
@@ -70,6 +71,18 @@ export function serializeJson(value: unknown): string | undefined {
     return JSON.stringify(reduce(value, '', new Set()));
   } catch {
     return JSON.stringify(UNSERIALIZABLE);
+  }
+}
+
+/**
+ * `value` reduced to plain JSON data as documented above (`undefined` when it
+ * is dropped); a {@link FloatNumber} is kept as it is. Never throws.
+ */
+export function reduceJson(value: unknown): unknown {
+  try {
+    return reduce(value, '', new Set());
+  } catch {
+    return UNSERIALIZABLE;
   }
 }
 
@@ -125,6 +138,7 @@ function reduce(value: unknown, key: string, ancestors: Set<object>): unknown {
   }
   if (value === null) return null;
   const obj = value as object;
+  if (obj instanceof FloatNumber) return obj;
   if (ancestors.has(obj)) return CIRCULAR;
   if (ancestors.size >= MAX_DEPTH) return TOO_DEEP;
   if (obj instanceof Date) {

@@ -58,11 +58,13 @@ describe('after:measure request', () => {
     expect(body.servo).toEqual({ name: 'e2e-servo' });
     expect(body.webhook).toEqual({ name: 'store_measurements' });
     expect(body.params.metrics).toEqual(['throughput', 'latência']);
-    expect(body.results).toEqual([{ connector: 'target', value: MEASUREMENT }]);
+    // Times as servox sent them: RFC 3339 with microseconds and a numeric offset.
+    const readings = MEASUREMENT.readings.map((r) => ({ ...r, time: '2026-01-01T00:00:00.000000+00:00' }));
+    expect(body.results).toEqual([{ connector: 'target', value: { ...MEASUREMENT, readings } }]);
     const created = Date.parse(body.created_at);
     expect(created).toBeGreaterThanOrEqual(before - 1000);
     expect(created).toBeLessThanOrEqual(after + 1000);
-    expect(body.created_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
+    expect(body.created_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00$/);
 
     expect(req!.header('content-type')).toBe(EVENT_CONTENT_TYPE);
     expect(req!.header('content-type')).toMatch(/^application\/[\w.+-]+\+json\b/);

@@ -29,11 +29,12 @@ describe('buildBody', () => {
     expect(parsed).toEqual({
       id: 'msg_01HZX',
       event: 'after:measure',
-      created_at: '2025-03-01T12:00:00.000Z',
+      created_at: '2025-03-01T12:00:00.000000+00:00',
       servo: { name: 'my-servo' },
       webhook: { name: 'store_measurements' },
       schema_version: SCHEMA_VERSION,
-      params: { metrics: ['throughput'], control: { duration: '5m' } },
+      // Unset optional fields of the model are null, as servox sent them.
+      params: { metrics: ['throughput'], control: { duration: '5m', settlement: null, load: null, userdata: null, environment: null } },
       results: [
         { connector: 'prom', value: { readings: [], annotations: {} } },
         { connector: 'bad', error: { type: 'Error', message: 'no metrics', code: 'E_NOMETRICS' } },
