@@ -12,12 +12,12 @@ const LOST_LISTED = 20;
 
 /**
  * True when no endpoint can make progress before `deadline`: nothing in
- * flight, and what is left waits on a disabled endpoint, a circuit that opens
+ * flight or waiting for its first commit, and what is left waits on a disabled endpoint, a circuit that opens
  * after the deadline, or a retry due after it.
  */
 export function idleUntil(endpoints: Iterable<Endpoint>, busy: (ep: Endpoint) => boolean, now: number, deadline: number): boolean {
   for (const ep of endpoints) {
-    if (busy(ep)) return false;
+    if (busy(ep) || ep.backlog.committing) return false;
     if (ep.disabled) continue;
     if (ep.breaker.state(now) === 'open' && ep.breaker.reopensAt(now) > deadline) continue;
     const { backlog } = ep;
@@ -31,6 +31,10 @@ export function summarize(endpoints: Iterable<Endpoint>, store: DeliveryStore, l
   let counts: Record<string, StoreCounts> | undefined;
   try {
     store.flush();
+  } catch {
+    // A store reports its own write failures, once (sqlite-store.ts).
+  }
+  try {
     counts = store.counts();
   } catch (err) {
     logger.error({ error: errorText(err as Error) }, 'webhook store flush failed');

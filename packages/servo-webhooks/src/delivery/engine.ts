@@ -61,6 +61,8 @@ export class DeliveryEngine {
   /** Stops the periodic rescan of a shared persistent store (servo run). */
   private cancelRescan: (() => void) | undefined;
   private drainCheck: (() => void) | undefined;
+  /** Work under way that may enqueue more (see `track`): a drain does not end before it. */
+  private holds = 0;
   private finishDrain: (() => void) | undefined;
 
   constructor(options: DeliveryEngineOptions) {
@@ -108,6 +110,7 @@ export class DeliveryEngine {
         maxQueue: this.settings.maxQueue,
         logger: this.logger,
         onDrop: (d) => this.dropped(d),
+        onCommitAttempt: () => this.drainCheck?.(),
       });
       this.endpoints.set(ep.name, new Endpoint(ep, backlog, this.settings.breaker, this.logger));
     }
@@ -162,7 +165,9 @@ export class DeliveryEngine {
 
   /**
    * Queues a delivery and returns at once (never waits on the network). With a
-   * persistent store the delivery is committed before this returns. An `id`
+   * persistent store the delivery is committed before this returns. A
+   * draining engine still takes deliveries until its drain ends (e.g. a
+   * response republished on a channel during the drain), within its timeout. An `id`
    * already held for the endpoint returns the held delivery. The returned
    * object is a snapshot: a delivery behind a long backlog may wait packed,
    * not as this object.
@@ -170,7 +175,7 @@ export class DeliveryEngine {
    */
   enqueue(input: DeliveryInput): Delivery {
     if (this.state === 'idle') this.start({ resume: false });
-    if (this.state !== 'running') throw new EngineClosedError(this.state === 'closed' ? 'closed' : 'draining');
+    if (this.state !== 'running' && this.state !== 'draining') throw new EngineClosedError(this.state === 'closed' ? 'closed' : 'draining');
     const ep = this.endpoint(input.webhook);
     if (input.id !== undefined) {
       const held = ep.backlog.find(input.id);
@@ -226,13 +231,27 @@ export class DeliveryEngine {
         resolve(summarize(this.endpoints.values(), this.store, this.logger));
       };
       this.drainCheck = () => {
-        if (idleUntil(this.endpoints.values(), (ep) => this.scheduler.busy(ep), this.now(), deadline)) finish();
+        if (this.holds === 0 && idleUntil(this.endpoints.values(), (ep) => this.scheduler.busy(ep), this.now(), deadline)) finish();
       };
       this.finishDrain = finish;
       if (this.state !== 'draining') finish();
       else queueMicrotask(() => this.drainCheck?.());
     });
     return this.drainPromise;
+  }
+
+  /**
+   * Keeps a drain from ending before `work` settles (within the drain's
+   * timeout): work started by a delivery's answer that may enqueue more,
+   * such as publishing the answer on a channel other webhooks subscribe to.
+   */
+  track(work: Promise<unknown>): void {
+    this.holds++;
+    const settled = (): void => {
+      this.holds--;
+      this.drainCheck?.();
+    };
+    work.then(settled, settled);
   }
 
   /** Counters and state per endpoint. */

@@ -13,8 +13,11 @@ export class Reporter {
     private readonly onAttempt: ((a: Attempt) => void) | undefined,
   ) {}
 
-  /** The one log line of an attempt (unless its level is off), then `onAttempt`. */
-  attempt(webhook: string, d: Delivery, r: AttemptResult, outcome: AttemptOutcome, retryInMs?: number): void {
+  /**
+   * The one log line of an attempt (unless its level is off), then
+   * `onAttempt`. `reason`: why a retryable failure was not retried.
+   */
+  attempt(webhook: string, d: Delivery, r: AttemptResult, outcome: AttemptOutcome, retryInMs?: number, reason?: string): void {
     const level = outcome === 'delivered' ? 'info' : 'warn';
     const log = this.logger;
     if (log.isLevelEnabled === undefined || log.isLevelEnabled(level)) {
@@ -25,12 +28,14 @@ export class Reporter {
       line.outcome = outcome;
       if (outcome === 'redirect') line.location = r.response?.headers['location'];
       if (retryInMs !== undefined) line.retry_in_ms = retryInMs;
+      if (reason !== undefined) line.reason = reason;
       log[level](line, 'webhook attempt');
     }
     if (this.onAttempt) {
       const a: Attempt = { deliveryId: d.id, webhook, event: d.event, number: d.attempts, startedAt: r.startedAt, durationMs: r.durationMs, outcome };
       if (r.response) a.status = r.response.status;
       if (r.error) a.error = errorText(r.error);
+      if (reason !== undefined) a.reason = reason;
       this.guard(() => this.onAttempt!(a));
     }
   }

@@ -142,14 +142,10 @@ export class Scheduler {
         d.attempts--;
         backlog.release(d, now);
         return;
-      case 'delivered': {
-        backlog.delivered(d);
-        counters.delivered++;
-        reporter.attempt(ep.name, d, r, 'delivered');
-        const onResponse = this.deps.response;
-        if (onResponse) reporter.guard(() => onResponse(d, r.response!));
+      case 'delivered':
+        // Reported once recorded: a store that cannot commit it sends it again later.
+        backlog.delivered(d, () => this.delivered(ep, d, r));
         return;
-      }
       case 'gone':
         // Kept, not dead-lettered: sent again once the endpoint is enabled.
         counters.failed++;
@@ -167,8 +163,17 @@ export class Scheduler {
       default:
         counters.failed++;
         counters.dead++;
-        backlog.dead(d, errorText(r.error!), now);
-        reporter.attempt(ep.name, d, r, step.outcome);
+        backlog.dead(d, step.reason === undefined ? errorText(r.error!) : `${errorText(r.error!)} (not retried: ${step.reason})`, now);
+        reporter.attempt(ep.name, d, r, step.outcome, undefined, step.reason);
     }
+  }
+
+  /** A delivery's 2xx is recorded: counted, logged, and its answer handed on. */
+  private delivered(ep: Endpoint, d: Delivery, r: AttemptResult): void {
+    const { reporter } = this.deps;
+    ep.counters.delivered++;
+    reporter.attempt(ep.name, d, r, 'delivered');
+    const onResponse = this.deps.response;
+    if (onResponse) reporter.guard(() => onResponse(d, r.response!));
   }
 }

@@ -76,7 +76,7 @@ export async function sendNow(deps: SendDeps, ep: Endpoint, d: Delivery, opts: {
       }
       ep.counters.failed++;
       if (step.outcome !== 'retry') {
-        deps.reporter.attempt(ep.name, d, r, step.outcome);
+        deps.reporter.attempt(ep.name, d, r, step.outcome, undefined, step.reason);
         return fail(r.error!);
       }
       ep.counters.retried++;

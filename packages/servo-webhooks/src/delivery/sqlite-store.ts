@@ -16,11 +16,20 @@ export interface SqliteStoreOptions {
    */
   synchronous?: 'normal' | 'full';
   /**
-   * Called when a batch of bookkeeping writes (delivered, rescheduled,
-   * dead-lettered) cannot be committed in the background; the batch is kept
-   * and tried again. Default: written to stderr.
+   * Called when writes cannot be committed (a full disk, an I/O error): once
+   * when bookkeeping writes (delivered, rescheduled, dead-lettered) first
+   * fail, with their counts (they are kept and tried again with the next
+   * writes, and later failures are not reported until one succeeds), and once
+   * more if the store closes with some still not recorded. Default: written
+   * to stderr.
    */
   onError?: (err: Error) => void;
+  /**
+   * Most pages the file may grow to (SQLite's `max_page_count`); default no
+   * limit beyond SQLite's own. Also read from `SERVO_WEBHOOKS_STORE_MAX_PAGES`,
+   * to rehearse a full disk without one.
+   */
+  maxPages?: number;
   /**
    * How long the rows this process holds stay its own without a heartbeat
    * (renewed every third of it while the process lives); once it has passed
@@ -44,10 +53,27 @@ interface Row {
 /** A `pending` row in column order: seq, id, webhook, event, content_type, body, created_at, attempts, next_attempt_at. */
 type RawRow = [number, string, string, string, string, Buffer, number, number, number];
 
-type Op =
+/** What a batched write tells its caller: `true` once committed; `false` once, when its first commit failed (it is kept). */
+export type Committed = (committed: boolean) => void;
+
+type Op = (
   | { kind: 'reschedule'; id: string; attempts: number; at: number }
   | { kind: 'remove'; id: string }
-  | { kind: 'dead'; d: Delivery; error: string; failedAt: number };
+  | { kind: 'dead'; d: Delivery; error: string; failedAt: number }
+) & { done: Committed | undefined; tried?: boolean };
+
+/** `delivered, rescheduled, dead letters` counts of `ops`, for the one line that says they are not recorded. */
+function opCounts(ops: readonly Op[]): string {
+  const n = { remove: 0, reschedule: 0, dead: 0 };
+  for (const op of ops) n[op.kind]++;
+  return `${n.remove} delivered, ${n.reschedule} rescheduled, ${n.dead} dead-lettered`;
+}
+
+/** `SERVO_WEBHOOKS_STORE_MAX_PAGES`, when set to a positive integer. */
+function maxPagesFromEnv(): number | undefined {
+  const v = process.env.SERVO_WEBHOOKS_STORE_MAX_PAGES;
+  return v !== undefined && /^[1-9]\d*$/.test(v) ? Number(v) : undefined;
+}
 
 function toBuffer(u: Uint8Array): Buffer {
   return Buffer.isBuffer(u) ? u : Buffer.from(u.buffer, u.byteOffset, u.byteLength);
@@ -70,9 +96,13 @@ function toDelivery(r: Row): Delivery {
  * A persistent store in one SQLite file (WAL mode, prepared statements).
  *
  * `add` commits before returning. The other writes (delivered, rescheduled,
- * dead-lettered) are batched into one transaction per event-loop turn: losing
- * them in a crash only means a delivery is sent again after the restart,
- * which receivers handle by de-duplicating on the delivery id.
+ * dead-lettered) are batched into one transaction per event-loop turn, and
+ * each tells its caller when it is committed (a delivery is reported
+ * delivered only then): losing them in a crash only means a delivery is sent
+ * again after the restart, which receivers handle by de-duplicating on the
+ * delivery id. A batch that cannot be committed (a full disk) is kept and
+ * tried again with the next writes; the condition is reported once, with
+ * counts, not once per batch or row.
  *
  * Several processes may share the file: each pending row is held by at most
  * one of them at a time, under a lease (see sqlite-lease.ts) that `claim`
@@ -99,6 +129,10 @@ export class SqliteStore implements PersistentStore {
   private readonly claimRows: (params: { owner: string; now: number; webhook: string; limit: number }) => unknown[];
   private closed = false;
   private readonly onError: (err: Error) => void;
+  /** The write failure of the current streak, once reported; cleared by a successful commit. */
+  private failing: Error | undefined;
+  /** Batched writes queued since the last commit attempt. */
+  private untried = 0;
   private readonly lease: Lease;
   /** Lease length, ms: how long rows of a process that died stay with it. */
   readonly leaseMs: number;
@@ -118,6 +152,8 @@ export class SqliteStore implements PersistentStore {
       this.db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
       this.db.pragma('busy_timeout = 5000');
       migrate(this.db, path);
+      const maxPages = options.maxPages ?? maxPagesFromEnv();
+      if (maxPages !== undefined) this.db.pragma(`max_page_count = ${maxPages}`);
     } catch (err) {
       if (err instanceof WebhookStoreError) throw err;
       throw new WebhookStoreError(`cannot open webhook store ${path}: ${(err as Error).message}`, { cause: err });
@@ -147,7 +183,7 @@ export class SqliteStore implements PersistentStore {
       countDead: db.prepare('SELECT webhook, COUNT(*) AS n FROM dead GROUP BY webhook'),
     };
     this.leaseMs = options.leaseMs ?? DELIVERY_DEFAULTS.leaseMs;
-    this.lease = new Lease(db, this.leaseMs, this.onError);
+    this.lease = new Lease(db, this.leaseMs, (err) => this.fault(err, 'cannot renew the lease'));
     this.claimRows = db.transaction((params: { owner: string; now: number; webhook: string; limit: number }) => {
       this.lease.renew(params.now);
       return this.stmt.claim.all(params);
@@ -177,34 +213,51 @@ export class SqliteStore implements PersistentStore {
 
   private queue(op: Op): void {
     this.ops.push(op);
+    this.untried++;
     if (!this.flushScheduled) {
       this.flushScheduled = setImmediate(() => {
         this.flushScheduled = undefined;
-        try {
-          this.flush();
-        } catch (err) {
-          // Nobody awaits this turn's batch: report it; the ops stay queued for the next flush.
-          this.onError(err as Error);
-        }
+        this.tryFlush();
       });
       this.flushScheduled.unref();
     }
   }
 
-  /** @inheritdoc */
-  reschedule(id: string, attempts: number, nextAttemptAt: number): void {
-    this.queue({ kind: 'reschedule', id, attempts, at: nextAttemptAt });
+  /** Flushes; a failure was reported by `fault` and the writes stay queued. */
+  private tryFlush(): void {
+    try {
+      this.flush();
+    } catch {
+      // reported once per streak by fault()
+    }
+  }
+
+  /** Reports a write failure once per streak (a full disk fails every write until room is made). */
+  private fault(err: Error, what: string): void {
+    if (this.failing) return;
+    this.failing = err;
+    this.onError(new WebhookStoreError(`${what}: ${err.message}; retried with the next writes, not reported again until one succeeds`, { cause: err }));
   }
 
   /** @inheritdoc */
-  remove(id: string): void {
-    this.queue({ kind: 'remove', id });
+  get committing(): boolean {
+    return this.untried > 0;
   }
 
   /** @inheritdoc */
-  deadLetter(delivery: Delivery, error: string, failedAt: number): void {
+  reschedule(id: string, attempts: number, nextAttemptAt: number, done?: Committed): void {
+    this.queue({ kind: 'reschedule', id, attempts, at: nextAttemptAt, done });
+  }
+
+  /** @inheritdoc */
+  remove(id: string, done?: Committed): void {
+    this.queue({ kind: 'remove', id, done });
+  }
+
+  /** @inheritdoc */
+  deadLetter(delivery: Delivery, error: string, failedAt: number, done?: Committed): void {
     // Snapshot: the engine may keep mutating its copy.
-    this.queue({ kind: 'dead', d: { ...delivery }, error, failedAt });
+    this.queue({ kind: 'dead', d: { ...delivery }, error, failedAt, done });
   }
 
   /** @inheritdoc */
@@ -216,17 +269,26 @@ export class SqliteStore implements PersistentStore {
     if (this.ops.length === 0 || this.closed) return;
     const ops = this.ops;
     this.ops = [];
+    this.untried = 0;
     try {
       this.applyOps(ops);
     } catch (err) {
       this.ops = ops.concat(this.ops); // not committed: keep them for the next flush
+      this.fault(err as Error, `cannot record the outcome of ${ops.length} webhook deliveries (${opCounts(ops)})`);
+      for (const op of ops) {
+        if (op.tried) continue;
+        op.tried = true;
+        op.done?.(false);
+      }
       throw err;
     }
+    this.failing = undefined;
+    for (const op of ops) op.done?.(true);
   }
 
   /** @inheritdoc */
   claim(query: { webhook: string; limit: number }): Delivery[] {
-    this.flush();
+    this.tryFlush();
     const now = Date.now();
     const rows = this.claimRows({ owner: this.lease.owner, now, webhook: query.webhook, limit: query.limit }) as RawRow[];
     rows.sort((a, b) => a[0] - b[0]);
@@ -240,7 +302,7 @@ export class SqliteStore implements PersistentStore {
 
   /** @inheritdoc */
   dead(query: { webhook?: string; limit?: number } = {}): DeadDelivery[] {
-    this.flush();
+    this.tryFlush();
     const limit = query.limit ?? -1;
     const rows = (query.webhook === undefined ? this.stmt.deadAll.all(limit) : this.stmt.deadOf.all(query.webhook, limit)) as (Row & {
       error: string;
@@ -251,7 +313,7 @@ export class SqliteStore implements PersistentStore {
 
   /** @inheritdoc */
   counts(): Record<string, StoreCounts> {
-    this.flush();
+    this.tryFlush();
     const out: Record<string, StoreCounts> = {};
     for (const r of this.stmt.countPending.all() as { webhook: string; n: number }[]) (out[r.webhook] ??= { pending: 0, dead: 0 }).pending = r.n;
     for (const r of this.stmt.countDead.all() as { webhook: string; n: number }[]) (out[r.webhook] ??= { pending: 0, dead: 0 }).dead = r.n;
@@ -273,9 +335,22 @@ export class SqliteStore implements PersistentStore {
   /** @inheritdoc */
   close(): void {
     if (this.closed) return;
-    this.flush();
+    this.tryFlush();
     this.closed = true;
-    this.lease.release();
+    if (this.ops.length > 0) {
+      // Said once: what this process could not record stays pending in the file, and is sent again.
+      this.onError(
+        new WebhookStoreError(
+          `webhook store closed with the outcome of ${this.ops.length} deliveries not recorded (${opCounts(this.ops)}); they stay pending and are sent again by the next servo run`,
+        ),
+      );
+      this.ops = [];
+    }
+    try {
+      this.lease.release();
+    } catch {
+      // Released by expiry instead: the heartbeat stops with the process.
+    }
     this.db.close();
   }
 }

@@ -78,6 +78,8 @@ export interface Attempt {
   status?: number;
   /** `CODE: message` of the failure, when there was one. */
   error?: string;
+  /** Why a retryable failure was not retried, when the error alone does not say (e.g. `Retry-After 277777h exceeds max_time 5m`). */
+  reason?: string;
   outcome: AttemptOutcome;
 }
 
@@ -153,10 +155,22 @@ export interface PersistentStore extends DeliveryStore {
    * for whichever process claims it first.
    */
   add(delivery: Delivery, held: boolean): void;
-  /** Records a failed attempt and when to try again. */
-  reschedule(id: string, attempts: number, nextAttemptAt: number): void;
-  /** Forgets a pending delivery (delivered). */
-  remove(id: string): void;
+  /**
+   * True while batched writes (reschedule, remove, deadLetter) wait for their
+   * first commit attempt: a drain waits for it, so what it reports is what
+   * the store recorded.
+   */
+  readonly committing: boolean;
+  /**
+   * Records a failed attempt and when to try again. Batched: `done(true)`
+   * once committed; `done(false)` once if the first commit fails (the write
+   * is kept and tried again with later ones).
+   */
+  reschedule(id: string, attempts: number, nextAttemptAt: number, done?: (committed: boolean) => void): void;
+  /** Forgets a pending delivery (delivered); batched, `done` as for {@link PersistentStore.reschedule}. */
+  remove(id: string, done?: (committed: boolean) => void): void;
+  /** Moves a delivery to the dead-letter list; batched, `done` as for {@link PersistentStore.reschedule}. */
+  deadLetter(delivery: Delivery, error: string, failedAt: number, done?: (committed: boolean) => void): void;
   /**
    * Takes up to `limit` pending deliveries of one endpoint that no live
    * process holds, oldest first, in one atomic step: they are this process's

@@ -17,6 +17,11 @@ export interface Step {
   readonly outcome: AttemptOutcome | 'aborted';
   /** The wait before the next attempt, for `retry`; 0 otherwise. */
   readonly delayMs: number;
+  /**
+   * Why a retryable failure is not retried, when the attempt alone does not
+   * say it (e.g. `Retry-After 277777h exceeds max_time 5m`).
+   */
+  readonly reason?: string;
 }
 
 /** How retries are spaced. */
@@ -55,6 +60,37 @@ export function verdict(r: AttemptResult, d: Delivery, policy: RetryPolicy | fal
     floorMs: settings.floorMs,
     random: settings.random,
   });
-  if (delayMs === undefined || delayMs >= budgetLeft) return steps.failed;
+  if (delayMs === undefined || delayMs >= budgetLeft) return givenUp(r, d, policy, now, budgetLeft);
   return { outcome: 'retry', delayMs };
+}
+
+/**
+ * The `failed` step of a retryable failure that is not retried, with the
+ * reason when the receiver's `Retry-After` is what rules the retry out (off
+ * the hot path: only here is anything allocated).
+ */
+function givenUp(r: AttemptResult, d: Delivery, policy: RetryPolicy, now: number, budgetLeft: number): Step {
+  const after = r.hint.retryAfterMs;
+  if (after === undefined || d.attempts >= policy.maxTries) return steps.failed;
+  const policyLeft = d.createdAt + policy.maxTimeMs - now;
+  if (after > policyLeft && policyLeft <= budgetLeft) {
+    return { outcome: 'failed', delayMs: 0, reason: `Retry-After ${durationText(after)} exceeds max_time ${durationText(policy.maxTimeMs)}` };
+  }
+  if (after >= budgetLeft)
+    return {
+      outcome: 'failed',
+      delayMs: 0,
+      reason: `Retry-After ${durationText(after)} exceeds the ${durationText(Math.max(0, budgetLeft))} left before the deadline`,
+    };
+  return steps.failed;
+}
+
+/** A duration as servo.yaml writes it: `277777h46m40s`, `5m`, `1.5s`, `250ms`. */
+export function durationText(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  const total = Math.round(ms) / 1000;
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = Math.round((total % 60) * 1000) / 1000;
+  return `${h > 0 ? `${h}h` : ''}${m > 0 ? `${m}m` : ''}${s > 0 ? `${s}s` : ''}`;
 }

@@ -35,8 +35,15 @@ export interface Backlog {
   resume(now: number): void;
   /** Moves waiting deliveries into the queue when it has room. */
   refill(now: number): void;
-  /** An in-flight delivery was delivered. */
-  delivered(d: Delivery): void;
+  /**
+   * An in-flight delivery was delivered; `recorded` runs once that is
+   * committed (at once in memory; with a persistent store, when the batch
+   * holding it commits, and never if it cannot be): only then is the
+   * delivery reported delivered.
+   */
+  delivered(d: Delivery, recorded: () => void): void;
+  /** True while this backlog's bookkeeping writes wait for their first commit attempt (a drain waits for them). */
+  readonly committing: boolean;
   /** An in-flight delivery waits until `d.nextAttemptAt` (a retry, or a 410 hold). */
   reschedule(d: Delivery, now: number): void;
   /** An in-flight attempt ended without a verdict (shutdown): the delivery stays as it was. */
@@ -58,4 +65,6 @@ export interface BacklogOptions {
   logger: DeliveryLogger;
   /** A memory backlog dropped its oldest delivery to stay within `maxQueue`. */
   onDrop(d: Delivery): void;
+  /** A commit attempt of bookkeeping writes ended (a drain looks again). */
+  onCommitAttempt(): void;
 }

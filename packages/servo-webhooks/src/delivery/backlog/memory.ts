@@ -75,8 +75,12 @@ export class MemoryBacklog implements Backlog {
     while (this.queue.size < QUEUE_WINDOW && this.spool.length > 0) this.queue.add(this.spool.shift(this.options.webhook)!, now);
   }
 
-  delivered(d: Delivery): void {
+  /** Nothing to commit: always false. */
+  readonly committing = false;
+
+  delivered(d: Delivery, recorded: () => void): void {
     this.queue.remove(d);
+    recorded();
   }
 
   reschedule(d: Delivery, now: number): void {

@@ -24,6 +24,10 @@ export class StoredBacklog implements Backlog {
   private readonly window: number;
   /** Rows this process may claim may wait in the store. */
   private overflow = false;
+  /** Bookkeeping writes not yet tried: a drain waits for them. */
+  private untried = 0;
+  /** A failed read (claim) was logged; cleared by the next one that works: logged once per streak. */
+  private readFailing = false;
 
   constructor(
     private readonly store: PersistentStore,
@@ -61,8 +65,14 @@ export class StoredBacklog implements Backlog {
     if (!this.overflow || this.queue.size > this.window / 2) return;
     try {
       this.claim(now);
+      this.readFailing = false;
     } catch (err) {
-      this.options.logger.error({ webhook: this.options.webhook, error: (err as Error).message }, 'webhook store read failed');
+      if (this.readFailing) return;
+      this.readFailing = true;
+      this.options.logger.error(
+        { webhook: this.options.webhook, error: (err as Error).message },
+        'webhook store read failed; retried as the queue empties, not logged again until it works',
+      );
     }
   }
 
@@ -74,14 +84,43 @@ export class StoredBacklog implements Backlog {
     if (rows.length < room) this.overflow = false;
   }
 
-  delivered(d: Delivery): void {
+  get committing(): boolean {
+    return this.untried > 0 && this.store.committing;
+  }
+
+  /** One of this backlog's writes had its first commit attempt. */
+  private attempted(): void {
+    this.untried--;
+    this.options.onCommitAttempt();
+  }
+
+  delivered(d: Delivery, recorded: () => void): void {
     this.queue.remove(d);
-    this.store.remove(d.id);
+    this.untried++;
+    let first = true;
+    this.store.remove(d.id, (committed) => {
+      if (committed) recorded();
+      if (first) {
+        first = false;
+        this.attempted();
+      }
+    });
   }
 
   reschedule(d: Delivery, now: number): void {
-    this.store.reschedule(d.id, d.attempts, d.nextAttemptAt);
+    this.untried++;
+    this.store.reschedule(d.id, d.attempts, d.nextAttemptAt, this.firstOnly());
     this.queue.requeue(d, now);
+  }
+
+  /** A `done` that counts the first commit attempt only. */
+  private firstOnly(): (committed: boolean) => void {
+    let first = true;
+    return () => {
+      if (!first) return;
+      first = false;
+      this.attempted();
+    };
   }
 
   release(d: Delivery, now: number): void {
@@ -90,7 +129,8 @@ export class StoredBacklog implements Backlog {
 
   dead(d: Delivery, error: string, now: number): void {
     this.queue.remove(d);
-    this.store.deadLetter(d, error, now);
+    this.untried++;
+    this.store.deadLetter(d, error, now, this.firstOnly());
   }
 
   pending(counts: Record<string, StoreCounts> | undefined): number {
