@@ -3,6 +3,7 @@ import type { WebhookConfig, WebhooksConfig } from './config.js';
 import type { DeliveryEngine } from './delivery/engine.js';
 import { newMessageId } from './delivery/id.js';
 import { openStore } from './delivery/store.js';
+import { WebhookStoreError } from './errors.js';
 import { storePathProblem } from './delivery/store-path.js';
 import type { DrainSummary, EndpointStats, SendOutcome, WebhookEndpoint, WebhookResponse } from './delivery/types.js';
 import { decide } from './gate.js';
@@ -32,7 +33,12 @@ export class WebhooksEmitter {
   readonly #log: Logger;
   readonly #byName: Map<string, WebhookConfig>;
   #engine: Promise<DeliveryEngine> | undefined;
+  /** The engine once created (its answers' republishing is tracked by its drain). */
+  #live: DeliveryEngine | undefined;
   #subscriptions: Subscription[] = [];
+  /** `close()` was called: drains, still taking channel messages. */
+  #closing = false;
+  /** The drain ended: channel messages are no longer taken. */
   #closed = false;
   #storePath: string | undefined;
   /** Deliveries the store did not take: the command ends with an error naming them. */
@@ -87,7 +93,13 @@ export class WebhooksEmitter {
     }
     for (const w of ctx.config.webhooks) {
       for (const selector of w.channels) {
-        this.#subscriptions.push(ctx.servo.exchange.subscribe(selector, (message, channel) => this.#queueMessage(w, channel, message)));
+        this.#subscriptions.push(
+          ctx.servo.exchange.subscribe(selector, (message, channel) => {
+            const queued = this.#queueMessage(w, channel, message);
+            this.#live?.track(queued); // a drain under way includes it
+            return queued;
+          }),
+        );
       }
     }
   }
@@ -170,18 +182,25 @@ export class WebhooksEmitter {
 
   /** Stops taking deliveries, drains within `drain_timeout`, reports what is left. */
   async close(): Promise<DrainSummary | undefined> {
-    if (this.#closed) return undefined;
-    this.#closed = true;
+    if (this.#closing) return undefined;
+    this.#closing = true;
     if (this.#storePath) storeOwners.delete(this.#storePath);
-    for (const s of this.#subscriptions) s.cancel();
     const failed = (): Error | undefined => this.#uncommitted.error(this.#storePath ?? 'memory');
+    // Subscriptions stay until the drain ends: what is published meanwhile (a
+    // webhook's answer on a response_channel) is part of the drain.
     const engine = await this.#engine?.catch(() => undefined);
+    const stopTaking = (): void => {
+      this.#closed = true;
+      for (const s of this.#subscriptions) s.cancel();
+    };
     if (!engine) {
+      stopTaking();
       const err = failed();
       if (err) throw err;
       return undefined;
     }
     const summary = await engine.drain(this.#ctx.config.settings.drainTimeoutMs);
+    stopTaking();
     await engine.close();
     const err = failed();
     if (err) throw err;
@@ -247,9 +266,23 @@ export class WebhooksEmitter {
         this.#log.warn({ webhook: w.name, channel }, `message on channel "${channel}" not posted to webhook "${w.name}": ${refused}`);
       return;
     }
-    const engine = await this.engine();
-    const d = engine.enqueue({ webhook: w.name, event: `channel:${channel}`, body: message.content, contentType: message.contentType });
-    if (w.responseChannel) this.#traces.set(d.id, trace);
+    // A delivery the store refuses is recorded like an after-event's: the command ends naming the error and the delivery.
+    const event = `channel:${channel}`;
+    let engine: DeliveryEngine;
+    try {
+      engine = await this.engine();
+    } catch (err) {
+      this.#uncommitted.record(w.name, event, undefined, err);
+      return;
+    }
+    if (this.#closed) return;
+    try {
+      const d = engine.enqueue({ webhook: w.name, event, body: message.content, contentType: message.contentType });
+      if (w.responseChannel) this.#traces.set(d.id, trace);
+    } catch (err) {
+      if (err instanceof WebhookStoreError) this.#uncommitted.record(w.name, event, undefined, err);
+      else this.#log.warn({ webhook: w.name, channel, err: (err as Error).message }, `message on channel "${channel}" not posted to webhook "${w.name}"`);
+    }
   }
 
   /** A webhook's name in message traces: unique across connector instances. */
@@ -274,14 +307,15 @@ export class WebhooksEmitter {
       contentType: response.headers['content-type'] ?? 'application/octet-stream',
       metadata: { webhook: w.name, event, delivery: id, status: String(response.status), ...nextTrace(this.#traces.take(id), this.#traceName(w)) },
     });
-    this.#ctx.servo.exchange.publish(w.responseChannel, message).catch((err: Error) => {
+    const published = this.#ctx.servo.exchange.publish(w.responseChannel, message).catch((err: Error) => {
       this.#log.warn({ webhook: w.name, channel: w.responseChannel, err: err.message }, 'could not publish webhook response');
     });
+    this.#live?.track(published); // the webhooks it reaches are part of a drain under way
   }
 
   #storeFailed(err: Error): void {
     const { store } = this.#ctx.config.settings;
-    this.#log.error({ store: store.kind === 'sqlite' ? store.file : 'memory', err: err.message }, 'webhook store write failed; will retry');
+    this.#log.error({ store: store.kind === 'sqlite' ? store.file : 'memory', err: err.message }, 'webhook store write failed');
   }
 
   async #createEngine(resume: boolean): Promise<DeliveryEngine> {
@@ -314,6 +348,7 @@ export class WebhooksEmitter {
       onResponse: (d, r) => this.#onResponse(d.webhook, d.event, d.id, r),
     });
     engine.start({ resume });
+    this.#live = engine;
     return engine;
   }
 }

@@ -208,6 +208,9 @@ export class Servo implements ServoHandle {
     this.#stopping.abort();
     // Connectors close before the exchange stops, so what they still finish
     // (e.g. webhook answers republished on a response channel) can publish.
+    // A one-shot command never started the exchange: it runs now, so what was
+    // published during the command, or while connectors finish, is delivered.
+    if (!wasRunning) this.exchange.start();
     const failed = await this.#closeHooks();
     await this.exchange.stop();
     // A connector that could not finish its work (e.g. deliveries its store refused) fails the command.
