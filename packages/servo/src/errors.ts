@@ -110,8 +110,10 @@ export class UnknownEventError extends ServoError {
   constructor(
     readonly event: string,
     readonly known: readonly string[],
+    /** The known event `event` is likely a typo of, if any. */
+    match?: string,
   ) {
-    super(ServoErrorCodes.unknownEvent, `unknown event "${event}"; known events: ${known.join(', ')}`);
+    super(ServoErrorCodes.unknownEvent, `unknown event "${event}"${match ? ` (did you mean "${match}"?)` : ''}; known events: ${known.join(', ')}`);
   }
 }
 

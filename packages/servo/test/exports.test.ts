@@ -78,7 +78,9 @@ describe('servo-core entry points', () => {
     expect(Object.keys(await import('../src/cli/index.js')).sort()).toEqual([
       'ExitCodes',
       'ExitError',
+      'TABLE_WIDTH',
       'UsageError',
+      'didYouMean',
       'exitCodeOf',
       'formatJson',
       'runCli',

@@ -1,5 +1,5 @@
 import type { CliContext, ConnectorInstance, EventDefinition, ServoHandle } from 'servo-core';
-import { UsageError } from 'servo-core/cli';
+import { didYouMean, UsageError } from 'servo-core/cli';
 import type { WebhookConfig, WebhooksConfig } from '../config.js';
 import { webhooksDefinition } from '../definition.js';
 export { displayUrl } from '../url.js';
@@ -25,7 +25,10 @@ export function parseEventRef(ref: string, events: ReadonlyMap<string, EventDefi
   const choices = [...events.keys()].flatMap((e) => [`before:${e}`, `after:${e}`]);
   if (!m) throw new UsageError(`"${ref}" is not an event reference: expected before:EVENT or after:EVENT, one of: ${choices.join(', ')}`);
   const event = events.get(m[2]!);
-  if (!event) throw new UsageError(`unknown event "${m[2]}": expected one of: ${choices.join(', ')}`);
+  if (!event) {
+    const hint = didYouMean(ref, choices, '');
+    throw new UsageError(`unknown event "${m[2]}"${hint && ` (${hint})`}: expected one of: ${choices.join(', ')}`);
+  }
   return { preposition: m[1] as 'before' | 'after', event };
 }
 

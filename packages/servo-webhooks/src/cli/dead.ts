@@ -9,21 +9,15 @@ import { formatJson, table, UsageError } from 'servo-core/cli';
 import type { WebhookConfig } from '../config.js';
 import type { DeadDelivery } from '../delivery/types.js';
 import { outputOf, webhookInstances, write } from './common.js';
+import { parseLimit } from './limit.js';
 import { openStores, type OpenStores, type StoreView } from './store.js';
 
 /** Options of {@link dead}, as given on the command line. */
 export interface DeadOptions {
-  /** Most entries to print: a positive integer. */
-  limit: string;
+  /** Most entries to print: a positive integer (as given on the command line, or parsed). */
+  limit: string | number;
   /** Include the body as text (JSON output only). */
   body?: boolean;
-}
-
-/** Parses `--limit`: a positive integer. */
-export function parseLimit(value: string): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < 1) throw new UsageError(`--limit expects a positive integer, got "${value}"`);
-  return n;
 }
 
 /** A dead-letter entry with the configuration it belongs to (none when its webhook is no longer configured). */
@@ -37,7 +31,7 @@ interface Entry {
 export async function dead(ctx: CliContext, name: string | undefined, opts: DeadOptions): Promise<void> {
   const json = outputOf(ctx) === 'json';
   if (opts.body && !json) throw new UsageError('--body prints bodies in JSON only: add --output json');
-  const limit = parseLimit(opts.limit);
+  const limit = typeof opts.limit === 'number' ? opts.limit : parseLimit(opts.limit);
   const servo = await ctx.loadServo();
   const instances = webhookInstances(servo);
   if (instances.length === 0) throw new UsageError(`${servo.configFile ?? 'servo.yaml'} configures no webhooks connector`);
@@ -80,6 +74,7 @@ export async function dead(ctx: CliContext, name: string | undefined, opts: Dead
     table(
       ['ID', 'WEBHOOK', 'EVENT', 'FAILED_AT', 'ATTEMPTS', 'ERROR'],
       rows.map((r) => [r.id, r.webhook, r.event, r.failed_at, r.attempts, r.error]),
+      { fitTo: ctx.stdout },
     ),
   );
 }

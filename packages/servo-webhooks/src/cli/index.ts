@@ -7,6 +7,7 @@
  */
 import type { Command } from 'commander';
 import type { CliContext } from 'servo-core';
+import { parseLimit } from './limit.js';
 
 /** Mounts the sub-commands under `servo webhooks`. */
 export function register(group: Command, ctx: CliContext): void {
@@ -18,10 +19,12 @@ export function register(group: Command, ctx: CliContext): void {
   group
     .command('dead')
     .argument('[name]', 'only this webhook')
-    .description('list dead-letter deliveries (SQLite store): id, webhook, event, failed_at, error; never the body or secret')
-    .option('--limit <n>', 'most entries to print, newest first', '50')
+    .description(
+      'list dead-letter deliveries (SQLite store): id, webhook, event, failed_at, error; the body only with --body and --output json; never a secret',
+    )
+    .option('--limit <n>', 'most entries to print, newest first', parseLimit, 50)
     .option('--body', 'with --output json: include each body as text')
-    .action(async (name: string | undefined, opts: { limit: string; body?: boolean }) => (await import('./dead.js')).dead(ctx, name, opts));
+    .action(async (name: string | undefined, opts: { limit: number; body?: boolean }) => (await import('./dead.js')).dead(ctx, name, opts));
   group
     .command('enable')
     .argument('<name>', 'the webhook a 410 Gone disabled')

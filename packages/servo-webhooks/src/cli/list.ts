@@ -65,6 +65,7 @@ export async function list(ctx: CliContext, opts: { stats?: boolean }): Promise<
         fmtMs(r.timeout_ms as number),
         ...(opts.stats ? [r.pending, r.dead, r.disabled === null ? null : r.disabled ? `yes: ${r.disabled}` : 'no'] : []),
       ]),
+      { fitTo: ctx.stdout },
     ),
   );
 }

@@ -15,6 +15,7 @@ import type { EventDefinition, ParamsInputOf, ResultOf } from '../events/event.j
 import { HandlerRegistry } from '../events/handlers.js';
 import * as standard from '../events/standard.js';
 import { silentLogger, type Logger } from '../logging.js';
+import { closest } from './config/suggest.js';
 import type { Exchange } from '../pubsub/exchange.js';
 import { createExchange } from '../pubsub/index.js';
 import { runChecks } from './checks.js';
@@ -148,7 +149,10 @@ export class Servo implements ServoHandle {
   /** The event called `name`, or an error listing the known ones. */
   event(name: string): EventDefinition {
     const e = this.events.get(name);
-    if (!e) throw new UnknownEventError(name, [...this.events.keys()]);
+    if (!e) {
+      const known = [...this.events.keys()];
+      throw new UnknownEventError(name, known, closest(name, known));
+    }
     return e;
   }
 

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { Servo } from '../assembly/servo.js';
 import type { CliContext, LoadServoFor } from '../connector/connector.js';
 import { ConfigError, ConfigErrors } from '../errors.js';
@@ -76,16 +76,25 @@ export class CommandContext implements CliContext {
     this.stdout.write(text);
   }
 
+  /** Where the missing configuration file was looked for and why there, and a servo.yaml beside it if one exists. */
+  #notFound(file: string): ConfigError {
+    const how =
+      this.#options.config !== undefined
+        ? 'named by --config'
+        : this.env.SERVO_CONFIG_FILE
+          ? 'named by SERVO_CONFIG_FILE'
+          : `looked for ./servo.yaml in the current folder, ${this.cwd}, as neither --config nor SERVO_CONFIG_FILE names a file`;
+    const beside = join(dirname(file), 'servo.yaml');
+    const hint =
+      beside !== file && existsSync(beside)
+        ? `there is ${beside} next to it: pass --config ${beside}`
+        : 'create one with `servo generate --defaults scripts`, or pass --config FILE (or set SERVO_CONFIG_FILE)';
+    return new ConfigError(`configuration file not found (${how})`, { file, hint });
+  }
+
   async #load(usesSecrets: boolean): Promise<Servo> {
     const file = this.configFile;
-    if (!existsSync(file)) {
-      throw new ConfigErrors([
-        new ConfigError('configuration file not found', {
-          file,
-          hint: 'create one with `servo generate --defaults scripts`, or pass --config FILE (or set SERVO_CONFIG_FILE)',
-        }),
-      ]);
-    }
+    if (!existsSync(file)) throw new ConfigErrors([this.#notFound(file)]);
     const { loadServo } = await import('../assembly/load.js');
     const note = ({ variable, file: at, line, column, path }: UnsetSecret) =>
       this.stderr.write(

@@ -30,8 +30,11 @@ const BY_ERROR_CODE: Partial<Record<ServoErrorCode, ExitCode>> = {
   [ServoErrorCodes.logLevel]: ExitCodes.usage,
 };
 
-/** Help and version output end a command-line parse without being failures. */
-const COMMANDER_OK: ReadonlySet<string> = new Set(['commander.helpDisplayed', 'commander.help', 'commander.version']);
+/**
+ * Help and version output end a command-line parse without being failures. Help shown for a
+ * missing command (bare `servo`, `servo webhooks`) is `commander.help` with exit code 1: usage.
+ */
+const COMMANDER_OK: ReadonlySet<string> = new Set(['commander.helpDisplayed', 'commander.version']);
 
 /**
  * The exit code for an error that ended a command: an `ExitError`'s own code;

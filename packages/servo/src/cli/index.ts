@@ -5,9 +5,10 @@
  * run the whole CLI in-process (e.g. in a connector's tests).
  * @module
  */
-export { table, json as formatJson, type OutputFormat } from './output.js';
+export { table, json as formatJson, TABLE_WIDTH, type OutputFormat, type TableOptions } from './output.js';
 export { ExitCodes, exitCodeOf, type ExitCode } from './exit-codes.js';
 export { ExitError, UsageError } from '../errors.js';
 export { runCli } from './program.js';
 export { terminalText, type TerminalTextOptions } from './terminal.js';
 export type { CliIO } from './context.js';
+export { didYouMean } from '../assembly/config/suggest.js';

@@ -5,6 +5,8 @@ import { ExitCodes, exitCodeOf } from './exit-codes.js';
 import { CommandContext, type CliIO, type GlobalOptions } from './context.js';
 import { LOG_LEVELS, isLogLevel } from '../logging.js';
 import { terminalText } from './terminal.js';
+import { groupsToMount, helpWidth, pointAtOwnHelp, versionLine } from './help.js';
+import type { ConnectorDefinition } from '../connector/connector.js';
 
 const CORE_COMMANDS = new Set([
   'describe',
@@ -34,7 +36,8 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
   let code: number = ExitCodes.ok;
   let failure: unknown;
   try {
-    await mountConnectorCommand(program, argv, ctx);
+    await mountConnectorCommands(program, argv, ctx);
+    pointAtOwnHelp(program);
     await program.parseAsync(argv as string[], { from: 'user' });
   } catch (err) {
     failure = err;
@@ -56,9 +59,17 @@ function buildProgram(ctx: CommandContext): Command {
     .option('-c, --config <file>', 'servo.yaml to use (default: $SERVO_CONFIG_FILE or ./servo.yaml)')
     .addOption(new Option('-o, --output <format>', 'output of data commands').choices(['table', 'json']).default('table'))
     .addOption(new Option('--log-level <level>', 'minimum log level on stderr').choices(LOG_LEVELS))
+    .version(versionLine(), '-V, --version', 'print the version (as `servo version`)')
+    .helpCommand('help [command]', 'show help for a command or command group')
     .exitOverride()
-    .configureOutput({ writeOut: (s) => ctx.stdout.write(s), writeErr: (s) => ctx.stderr.write(s) })
-    .showHelpAfterError('(run `servo --help` for usage)')
+    .configureOutput({
+      writeOut: (s) => ctx.stdout.write(s),
+      writeErr: (s) => ctx.stderr.write(s),
+      getOutHelpWidth: () => helpWidth(ctx.stdout),
+      getErrHelpWidth: () => helpWidth(ctx.stderr),
+    })
+    // Each command's help lists the global options (--config, --output, --log-level) too.
+    .configureHelp({ showGlobalOptions: true })
     .hook('preAction', (cmd, action) => {
       const opts = cmd.optsWithGlobals() as GlobalOptions;
       const fromEnv = ctx.env.SERVO_LOG_LEVEL || undefined;
@@ -154,29 +165,36 @@ function buildProgram(ctx: CommandContext): Command {
   return program;
 }
 
-/** Mounts `servo <type> ...` for a connector type whose definition brings a CLI. */
-async function mountConnectorCommand(program: Command, argv: readonly string[], ctx: CommandContext): Promise<void> {
-  const name = firstCommand(argv);
-  if (!name || CORE_COMMANDS.has(name)) return;
+/**
+ * Mounts `servo <type> ...` for connector types whose definition brings a CLI:
+ * the one `argv` names, or every installed one when help may list them.
+ */
+async function mountConnectorCommands(program: Command, argv: readonly string[], ctx: CommandContext): Promise<void> {
+  const which = groupsToMount(argv, CORE_COMMANDS);
+  if (which === undefined) return;
   const cfg = configArg(argv);
   if (cfg) ctx.setOptions({ config: cfg });
   const { availableConnectors } = await import('../assembly/load.js');
-  const connector = availableConnectors(dirname(ctx.configFile)).get(name);
-  if (!connector) return; // commander reports the unknown command
-  const definition = await connector.load();
+  const available = availableConnectors(dirname(ctx.configFile));
+  const named = which === 'all' ? undefined : available.get(which);
+  if (named) return mountGroup(program, which, await named.load(), ctx);
+  // Help lists every group; an unknown name may be a mistyped one, which commander then suggests.
+  program.commandsGroup('Connector commands:');
+  for (const [name, connector] of available) {
+    try {
+      await mountGroup(program, name, await connector.load(), ctx);
+    } catch (err) {
+      // Help still works with a broken connector package; using it reports the error in full.
+      ctx.stderr.write(`servo: note: connector type "${name}" could not be loaded: ${terminalText((err as Error).message)}\n`);
+    }
+  }
+}
+
+async function mountGroup(program: Command, name: string, definition: ConnectorDefinition, ctx: CommandContext): Promise<void> {
   if (!definition.cli) return;
   const register = await definition.cli();
   const group = program.command(name).description(`commands of the ${name} connector`);
   register(group, ctx);
-}
-
-function firstCommand(argv: readonly string[]): string | undefined {
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === '-c' || a === '--config' || a === '-o' || a === '--output' || a === '--log-level') i++;
-    else if (!a.startsWith('-')) return a;
-  }
-  return undefined;
 }
 
 function configArg(argv: readonly string[]): string | undefined {

@@ -105,7 +105,7 @@ describe('servo validate', () => {
     const file = join(f.project, 'nope.yaml');
     const r = await servo(['--config', file, 'validate'], { cwd: f.elsewhere });
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain(`servo: ${file}: configuration file not found (fix: create one with \`servo generate`);
+    expect(r.stderr).toContain(`servo: ${file}: configuration file not found (named by --config) (fix: create one with \`servo generate`);
     expect(r.stderr).not.toMatch(STACK_LINE);
   });
 });

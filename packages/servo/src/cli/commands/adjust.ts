@@ -12,7 +12,7 @@ export default async function adjust(ctx: CommandContext, settings: string[]): P
   const results = completedResults(await servo.dispatch(adjustEvent, { adjustments }), ctx);
   if (ctx.output === 'json') return ctx.write(json(results.map((r) => ({ connector: r.connector, description: r.value }))));
   const rows = adjustments.map((a) => [a.component_name, a.setting_name, a.value]);
-  ctx.write(table(['COMPONENT', 'SETTING', 'VALUE'], rows));
+  ctx.write(table(['COMPONENT', 'SETTING', 'VALUE'], rows, { fitTo: ctx.stdout }));
   ctx.write(results.length ? `adjusted by ${results.map((r) => r.connector).join(', ')}\n` : 'no connector answered adjust\n');
 }
 

@@ -20,6 +20,7 @@ export default async function check(ctx: CommandContext): Promise<void> {
       table(
         ['CONNECTOR', 'CHECK', 'SEVERITY', 'RESULT', 'MESSAGE', 'HINT'],
         checks.map((c) => [c.connector, c.name, c.severity, c.success ? 'ok' : 'FAILED', c.message, c.success ? '' : c.hint]),
+        { fitTo: ctx.stdout },
       ),
     );
   }

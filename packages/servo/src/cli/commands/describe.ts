@@ -22,7 +22,7 @@ export default async function describe(ctx: CommandContext, connectors: string[]
       for (const s of c.settings ?? []) rows.push([r.connector, c.name, s.name, s.type, s.value, settingRange(s), s.pinned ? 'yes' : '']);
     }
   }
-  ctx.write(table(['CONNECTOR', 'COMPONENT', 'SETTING', 'TYPE', 'VALUE', 'RANGE', 'PINNED'], rows));
+  ctx.write(table(['CONNECTOR', 'COMPONENT', 'SETTING', 'TYPE', 'VALUE', 'RANGE', 'PINNED'], rows, { fitTo: ctx.stdout }));
   const metrics = results.flatMap((r) => (r.value?.metrics ?? []).map((m) => [r.connector, m.name, m.unit]));
-  if (metrics.length) ctx.write('\n' + table(['CONNECTOR', 'METRIC', 'UNIT'], metrics));
+  if (metrics.length) ctx.write('\n' + table(['CONNECTOR', 'METRIC', 'UNIT'], metrics, { fitTo: ctx.stdout }));
 }

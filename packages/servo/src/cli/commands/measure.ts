@@ -19,6 +19,7 @@ export default async function measure(ctx: CommandContext, metrics: string[], op
     table(
       ['CONNECTOR', 'METRIC', 'UNIT', 'TIME', 'VALUE'],
       results.flatMap((r) => readingRows(r.connector, r.value)),
+      { fitTo: ctx.stdout },
     ),
   );
 }

@@ -7,6 +7,7 @@ import { standardEvents } from '../../events/standard.js';
 import type { CommandContext } from '../context.js';
 import { json } from '../output.js';
 import { toJsonSchema } from '../../json-schema.js';
+import { closest } from '../../assembly/config/suggest.js';
 
 /**
  * `servo schema [NAME]`: the JSON Schema of an event (params and result), of a
@@ -42,5 +43,7 @@ export default async function schema(ctx: CommandContext, name: string | undefin
   const { availableConnectors } = await import('../../assembly/load.js');
   const type = availableConnectors(dirname(ctx.configFile)).get(name);
   if (type) return ctx.write(json(toJsonSchema(configSchemaOf(await type.load(), context), 'input')));
-  throw new UsageError(`"${name}" is neither an event nor a connector; events: ${[...events.keys()].join(', ')}`);
+  const match = closest(name, [...events.keys(), ...(servo?.connectors.map((c) => c.name) ?? [])]);
+  const hint = match ? ` (did you mean "${match}"?)` : '';
+  throw new UsageError(`"${name}" is neither an event nor a connector${hint}; events: ${[...events.keys()].join(', ')}`);
 }

@@ -37,6 +37,7 @@ async function showConnectors(ctx: CommandContext): Promise<void> {
     table(
       ['NAME', 'TYPE', 'VERSION', 'MATURITY', 'DESCRIPTION'],
       rows.map((r) => [r.name, r.type, r.version, r.maturity, r.description]),
+      { fitTo: ctx.stdout },
     ),
   );
 }
@@ -53,6 +54,7 @@ async function showAvailable(ctx: CommandContext): Promise<void> {
     table(
       ['TYPE', 'PACKAGE', 'VERSION', 'MATURITY', 'DESCRIPTION'],
       rows.map((r) => [r.type, r.package, r.version, r.maturity, r.description]),
+      { fitTo: ctx.stdout },
     ),
   );
 }
@@ -68,6 +70,7 @@ async function showEvents(ctx: CommandContext): Promise<void> {
     table(
       ['EVENT', 'BEFORE', 'ON', 'AFTER', 'DESCRIPTION'],
       rows.map((r) => [r.event, r.before, r.on, r.after, r.description]),
+      { fitTo: ctx.stdout },
     ),
   );
 }
@@ -81,6 +84,7 @@ async function showMetrics(ctx: CommandContext): Promise<void> {
     table(
       ['CONNECTOR', 'METRIC', 'UNIT'],
       rows.map((r) => [r.connector, r.name, r.unit]),
+      { fitTo: ctx.stdout },
     ),
   );
 }
@@ -94,6 +98,7 @@ async function showComponents(ctx: CommandContext): Promise<void> {
     table(
       ['CONNECTOR', 'COMPONENT', 'SETTINGS'],
       rows.map((r) => [r.connector, r.name, r.settings]),
+      { fitTo: ctx.stdout },
     ),
   );
 }
