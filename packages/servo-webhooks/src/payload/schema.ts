@@ -35,7 +35,6 @@ const ERROR_SCHEMA: JsonSchema = {
     code: { type: 'string', description: 'Stable error code, when the error has one.' },
   },
   required: ['type', 'message'],
-  additionalProperties: false,
 };
 
 /**
@@ -52,7 +51,7 @@ export function bodySchema(event: SchemaEvent, preposition: 'before' | 'after'):
   const properties: Record<string, unknown> = {
     id: { type: 'string', minLength: 1, description: 'Message id; identical on every retry; also the webhook-id header.' },
     event: { const: qualified },
-    created_at: { type: 'string', format: 'date-time', description: 'When the message was created (ISO 8601, UTC).' },
+    created_at: { type: 'string', format: 'date-time', description: 'When the message was created (RFC 3339 in UTC with microseconds and a numeric offset).' },
     servo: named('The servo that emitted the event.'),
     webhook: named('The webhook this message is delivered to.'),
     schema_version: { const: SCHEMA_VERSION },
@@ -70,13 +69,13 @@ export function bodySchema(event: SchemaEvent, preposition: 'before' | 'after'):
             type: 'object',
             properties: { connector: { type: 'string' }, value },
             required: ['connector', 'value'],
-            additionalProperties: false,
+            not: { properties: { error: true }, required: ['error'] },
           },
           {
             type: 'object',
             properties: { connector: { type: 'string' }, error: ERROR_SCHEMA },
             required: ['connector', 'error'],
-            additionalProperties: false,
+            not: { properties: { value: true }, required: ['value'] },
           },
         ],
       },
@@ -92,10 +91,54 @@ export function bodySchema(event: SchemaEvent, preposition: 'before' | 'after'):
     type: 'object',
     properties,
     required,
-    additionalProperties: false,
   };
-  if (Object.keys(defs).length > 0) schema.$defs = defs;
-  return schema;
+  if (Object.keys(defs).length > 0) schema.$defs = requireNulls(defs);
+  return open(schema) as JsonSchema;
+}
+
+/**
+ * Fields of the model a body always carries, `null` when unset (`normalize.ts`),
+ * by the `$defs` name zod gives the model's schemas.
+ */
+const ALWAYS_PRESENT: Readonly<Record<string, readonly string[]>> = {
+  TimeSeries: ['id', 'annotation', 'metadata'],
+  RangeSetting: ['unit', 'value'],
+  EnumSetting: ['unit', 'value'],
+  Control: ['settlement', 'load', 'userdata', 'environment'],
+  Check: ['description', 'tags', 'message', 'hint', 'run_at'],
+};
+
+function requireNulls(defs: Record<string, unknown>): Record<string, unknown> {
+  for (const [name, fields] of Object.entries(ALWAYS_PRESENT)) {
+    const def = defs[name] as JsonSchema | undefined;
+    const props = def?.properties as Record<string, unknown> | undefined;
+    if (!def || !props) continue;
+    const required = new Set((def.required as string[] | undefined) ?? []);
+    for (const f of fields) if (f in props) required.add(f);
+    def.required = [...required];
+  }
+  return defs;
+}
+
+/**
+ * Lets receivers that validate keep working when a field is added (no
+ * `additionalProperties: false`), and makes the schema compile in ajv's strict
+ * mode: a list of types becomes an `anyOf` of single types.
+ */
+function open(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(open);
+  if (typeof node !== 'object' || node === null) return node;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(node)) {
+    if (k === 'additionalProperties' && v === false) continue;
+    out[k] = DATA_KEYWORDS.has(k) ? v : open(v);
+  }
+  if (Array.isArray(out.type)) {
+    const types = out.type as string[];
+    delete out.type;
+    out.anyOf = types.map((type) => ({ type }));
+  }
+  return out;
 }
 
 function named(description: string): JsonSchema {
@@ -104,7 +147,6 @@ function named(description: string): JsonSchema {
     description,
     properties: { name: { type: 'string' } },
     required: ['name'],
-    additionalProperties: false,
   };
 }
 

@@ -107,11 +107,15 @@ describe('servo webhooks schema', () => {
     const body = {
       id: 'msg_1',
       event: 'before:adjust',
-      created_at: '2026-01-01T00:00:00.000Z',
+      created_at: '2026-01-01T00:00:00.000000+00:00',
       servo: { name: 's' },
       webhook: { name: 'w' },
       schema_version: before.schema.properties.schema_version.const,
-      params: { adjustments: [{ component_name: 'web', setting_name: 'cpu', value: 1 }], control: { duration: '0s', delay: '0s', warmup: '0s' } },
+      // A control's unset optional fields are always present, as null.
+      params: {
+        adjustments: [{ component_name: 'web', setting_name: 'cpu', value: 1 }],
+        control: { duration: '0s', delay: '0s', warmup: '0s', settlement: null, load: null, userdata: null, environment: null },
+      },
       results: null,
     };
     expect(jsonSchemaProblems(before.schema, body)).toEqual([]);
