@@ -85,7 +85,24 @@ describe('wire: legacy', () => {
 
   it.skipIf(skip)('writes floats as Python repr does', () => {
     const numbers = [
-      0, -0, 87, 0.1, 1.5, 1e-4, 1e-5, 1.25e-7, 123456789.125, 1e15, 1e16, 1.5e16, 9007199254740993, 1e21, 1e300, -2.5e-300, 5e-324, 1.7976931348623157e308,
+      0,
+      -0,
+      87,
+      0.1,
+      1.5,
+      1e-4,
+      1e-5,
+      1.25e-7,
+      123456789.125,
+      1e15,
+      1e16,
+      1.5e16,
+      2 ** 53 + 2,
+      1e21,
+      1e300,
+      -2.5e-300,
+      5e-324,
+      1.7976931348623157e308,
       -1234.5,
     ];
     const repr = python('import json, sys\nprint(json.dumps([repr(float(x)) for x in json.load(sys.stdin)]))', numbers) as string[];
