@@ -23,16 +23,31 @@ export function helpWidth(stream: NodeJS.WritableStream): number {
 /** Options that take a value: the word after them is not a command. */
 const VALUE_OPTIONS = new Set(['-c', '--config', '-o', '--output', '--log-level']);
 
-/** The words of `argv` that are not options or option values: the command path. */
-export function commandWords(argv: readonly string[]): string[] {
-  const words: string[] = [];
+/** Positions in `argv` of the words that are not options or option values: the command path. */
+function commandPositions(argv: readonly string[]): number[] {
+  const at: number[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--') break;
     if (VALUE_OPTIONS.has(a)) i++;
-    else if (!a.startsWith('-')) words.push(a);
+    else if (!a.startsWith('-')) at.push(i);
   }
-  return words;
+  return at;
+}
+
+/** The words of `argv` that are not options or option values: the command path. */
+export function commandWords(argv: readonly string[]): string[] {
+  return commandPositions(argv).map((i) => argv[i]!);
+}
+
+/**
+ * `servo help GROUP COMMAND` as `servo GROUP COMMAND --help` (commander's help command looks
+ * at one name only); any other `argv` as it is.
+ */
+export function expandHelp(argv: readonly string[]): readonly string[] {
+  const [first, second] = commandPositions(argv);
+  if (first === undefined || second === undefined || argv[first] !== 'help') return argv;
+  return [...argv.slice(0, first), ...argv.slice(first + 1), '--help'];
 }
 
 /**

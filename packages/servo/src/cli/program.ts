@@ -5,7 +5,7 @@ import { ExitCodes, exitCodeOf } from './exit-codes.js';
 import { CommandContext, type CliIO, type GlobalOptions } from './context.js';
 import { LOG_LEVELS, isLogLevel } from '../logging.js';
 import { terminalText } from './terminal.js';
-import { groupsToMount, helpWidth, pointAtOwnHelp, versionLine } from './help.js';
+import { expandHelp, groupsToMount, helpWidth, pointAtOwnHelp, versionLine } from './help.js';
 import type { ConnectorDefinition } from '../connector/connector.js';
 
 const CORE_COMMANDS = new Set([
@@ -30,7 +30,8 @@ const CORE_COMMANDS = new Set([
  * cancelled, 2 bad usage or configuration, 70 an unexpected error. Never calls
  * `process.exit` (only the bin does).
  */
-export async function runCli(argv: readonly string[], io: CliIO): Promise<number> {
+export async function runCli(args: readonly string[], io: CliIO): Promise<number> {
+  const argv = expandHelp(args);
   const ctx = new CommandContext(io);
   const program = buildProgram(ctx);
   let code: number = ExitCodes.ok;

@@ -61,6 +61,13 @@ describe('command and group help', () => {
     expect(help.stdout).toMatchSnapshot();
   });
 
+  it('`servo help GROUP COMMAND` is `servo GROUP COMMAND --help`', async () => {
+    const help = await runCli(['help', 'webhooks', 'dead'], { cwd: f.elsewhere });
+    const flag = await runCli(['webhooks', 'dead', '--help'], { cwd: f.elsewhere });
+    expect(help).toMatchObject({ code: 0, stderr: '', stdout: flag.stdout });
+    expect(help.stdout).toMatch(/^Usage: servo webhooks dead /);
+  });
+
   it('a subcommand shows its own options and the global ones (--config, --output)', async () => {
     for (const args of [['measure'], ['check'], ['webhooks', 'list']]) {
       const r = await runCli([...args, '--help'], { cwd: f.elsewhere });
@@ -164,7 +171,12 @@ describe('tables', () => {
     expect(Math.max(...lines.map((l) => l.length))).toBeLessThanOrEqual(100);
     // The hint column, read down: the words of the hint, in order.
     const hintAt = lines[0]!.indexOf('HINT');
-    expect(lines.slice(1).map((l) => l.slice(hintAt).trim()).join(' ')).toContain('try: servo webhooks trigger ping store_measurements');
+    expect(
+      lines
+        .slice(1)
+        .map((l) => l.slice(hintAt).trim())
+        .join(' '),
+    ).toContain('try: servo webhooks trigger ping store_measurements');
 
     const piped = await runCli(['check'], { config: f.config, cwd: f.elsewhere });
     expect(piped.stdout.trimEnd().split('\n')).toHaveLength(2);
