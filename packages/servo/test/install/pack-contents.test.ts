@@ -28,7 +28,16 @@ async function packed(dir: string): Promise<string[]> {
 }
 
 const PACKAGES = {
-  'packages/servo': ['bin/servo.js', 'dist/servo-core.cjs', 'dist/servo-core.cjs.cache', 'dist/load.js', 'dist/index.js', 'dist/index.d.ts', 'dist/cli/index.d.ts', 'dist/cli/main.js'],
+  'packages/servo': [
+    'bin/servo.js',
+    'dist/servo-core.cjs',
+    'dist/servo-core.cjs.cache',
+    'dist/load.js',
+    'dist/index.js',
+    'dist/index.d.ts',
+    'dist/cli/index.d.ts',
+    'dist/cli/main.js',
+  ],
   'packages/servo-webhooks': ['dist/index.js', 'dist/index.d.ts', 'dist/connector.js', 'dist/connector.d.ts', 'dist/cli/index.js'],
 } as const;
 

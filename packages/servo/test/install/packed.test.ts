@@ -57,7 +57,7 @@ async function npmInstall(args: readonly string[], cwd: string): Promise<Exit> {
 
 /** The first fenced block of `lang` in a README. */
 function block(readme: string, lang: string): string {
-  const m = new RegExp('```' + lang + '\\n([\\s\\S]*?)```').exec(readFileSync(join(WORKSPACE, readme), 'utf8'));
+  const m = new RegExp(`\`\`\`${lang}\\n([\\s\\S]*?)\`\`\``).exec(readFileSync(join(WORKSPACE, readme), 'utf8'));
   if (!m) throw new Error(`${readme} has no ${lang} block`);
   return m[1]!;
 }
