@@ -5,7 +5,7 @@
  * @module
  */
 import { defineConnector } from 'servo-core';
-import type { WebhooksConfig } from './config.js';
+import type { WebhooksConfig } from './config/index.js';
 import { webhooksDefinition } from './definition.js';
 
 export default defineConnector<WebhooksConfig>({

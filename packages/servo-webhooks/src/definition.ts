@@ -6,7 +6,7 @@
  * @module
  */
 import { defineConnector } from 'servo-core';
-import { configSchema, encodeConfig, type WebhooksConfig } from './config.js';
+import { configSchema, encodeConfig, type WebhooksConfig } from './config/index.js';
 import { WebhooksEmitter } from './emitter.js';
 import { generateConfig } from './generate.js';
 import { VERSION } from './version.js';

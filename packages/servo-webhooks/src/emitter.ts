@@ -1,12 +1,12 @@
 import { ConfigError, ConfigErrors, EventCancelledError, Message, type ConnectorContext, type EventResult, type Logger, type Subscription } from 'servo-core';
-import type { WebhookConfig, WebhooksConfig } from './config.js';
+import type { WebhookConfig, WebhooksConfig } from './config/index.js';
 import type { DeliveryEngine } from './delivery/engine.js';
 import { newMessageId } from './delivery/id.js';
 import { openStore } from './delivery/store.js';
 import { WebhookStoreError } from './errors.js';
 import { storePathProblem } from './delivery/store-path.js';
 import type { DrainSummary, EndpointStats, SendOutcome, WebhookEndpoint, WebhookResponse } from './delivery/types.js';
-import { decide } from './gate.js';
+import { decide } from './gate/index.js';
 import { EventBodies } from './payload/body.js';
 import { contentTypeOf } from './payload/content-type.js';
 import { UncommittedDeliveries } from './uncommitted.js';

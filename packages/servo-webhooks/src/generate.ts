@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { GeneratedConfig } from 'servo-core';
-import { DEFAULTS } from './config.js';
+import { DEFAULTS } from './config/index.js';
 
 /**
  * The starting configuration written by `servo generate webhooks`: an

@@ -10,8 +10,8 @@
  * @module
  */
 export { default as webhooksConnector } from './connector.js';
-export { configSchema, DEFAULTS } from './config.js';
-export type { DeliverySettings, EventSubscription, WebhookConfig, WebhooksConfig } from './config.js';
+export { configSchema, DEFAULTS } from './config/index.js';
+export type { DeliverySettings, EventSubscription, WebhookConfig, WebhooksConfig } from './config/index.js';
 export { CANCEL_CONTENT_TYPES, EVENT_CONTENT_TYPE, isCancelContentType } from './payload/content-type.js';
 export { signRequest, verifyServoSignature, verifyStandardSignature, type SignedHeaders, type VerifyStandardOptions } from './signing.js';
 export { WebhookError, WebhookErrorCodes, isWebhookError, type WebhookErrorCode } from './errors.js';

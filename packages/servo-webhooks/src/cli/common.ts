@@ -1,6 +1,6 @@
 import type { CliContext, ConnectorInstance, EventDefinition, ServoHandle } from 'servo-core';
 import { didYouMean, UsageError } from 'servo-core/cli';
-import type { WebhookConfig, WebhooksConfig } from '../config.js';
+import type { WebhookConfig, WebhooksConfig } from '../config/index.js';
 import { webhooksDefinition } from '../definition.js';
 export { displayUrl } from '../url.js';
 

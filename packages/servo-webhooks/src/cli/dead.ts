@@ -6,7 +6,7 @@
  */
 import type { CliContext } from 'servo-core';
 import { formatJson, table, UsageError } from 'servo-core/cli';
-import type { WebhookConfig } from '../config.js';
+import type { WebhookConfig } from '../config/index.js';
 import type { DeadDelivery } from '../delivery/types.js';
 import { outputOf, webhookInstances, write } from './common.js';
 import { parseLimit } from './limit.js';

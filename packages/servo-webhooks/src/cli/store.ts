@@ -4,7 +4,7 @@
  * exist is never created: it simply holds nothing yet.
  * @module
  */
-import type { WebhooksConfig } from '../config.js';
+import type { WebhooksConfig } from '../config/index.js';
 import { openStore } from '../delivery/store.js';
 import type { DeliveryStore } from '../delivery/types.js';
 

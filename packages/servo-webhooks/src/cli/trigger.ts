@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import type { CliContext, EventDefinition } from 'servo-core';
 import { ExitCodes, ExitError, UsageError, formatJson, terminalText } from 'servo-core/cli';
-import { DEFAULTS, type WebhookConfig } from '../config.js';
+import { DEFAULTS, type WebhookConfig } from '../config/index.js';
 import { newMessageId } from '../delivery/id.js';
 import type { SendOutcome } from '../delivery/types.js';
-import { decide } from '../gate.js';
+import { decide } from '../gate/index.js';
 import { buildBody } from '../payload/body.js';
 import { contentTypeOf } from '../payload/content-type.js';
 import { USER_AGENT } from '../version.js';

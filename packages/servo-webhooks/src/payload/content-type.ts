@@ -2,7 +2,7 @@
  * Media types of webhook request bodies and of the responses that cancel an event.
  * @module
  */
-import { mediaTypeEssences } from '../media-type.js';
+import { mediaTypeEssences } from '../gate/media-type.js';
 
 /**
  * Version of the request body layout and of its JSON Schema. It appears in the

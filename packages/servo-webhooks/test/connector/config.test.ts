@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { standardEvents } from 'servo-core';
-import { configSchema, encodeConfig, type WebhooksConfig } from '../../src/config.js';
+import { configSchema, encodeConfig, type WebhooksConfig } from '../../src/config/index.js';
 import { SEED_YAML } from '../helpers/seed.js';
 
 const EVENTS = standardEvents.map((e) => e.name);

@@ -1,6 +1,6 @@
-import { CANCEL_CONTENT_TYPES, isCancelContentType } from './payload/content-type.js';
-import type { SendOutcome } from './delivery/types.js';
-import type { WebhookConfig } from './config.js';
+import { CANCEL_CONTENT_TYPES, isCancelContentType } from '../payload/content-type.js';
+import type { SendOutcome } from '../delivery/types.js';
+import type { WebhookConfig } from '../config/index.js';
 
 /** What a before-webhook decided about the event. */
 export type GateDecision =

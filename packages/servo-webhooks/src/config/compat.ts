@@ -6,7 +6,7 @@
  * @module
  */
 import { z } from 'servo-core';
-import type { Wire } from './payload/content-type.js';
+import type { Wire } from '../payload/content-type.js';
 
 /** 1-128 letters, digits, `-`, `_`, `/`, `.` and inner spaces. */
 const NAME = /^(?! )[A-Za-z0-9_\-./ ]{1,128}(?<! )$/;

@@ -5,7 +5,7 @@
  * @module
  */
 import type { z } from 'servo-core';
-import { RESERVED_HEADERS } from './headers.js';
+import { RESERVED_HEADERS } from '../headers.js';
 
 // What the HTTP client accepts: otherwise every request of the webhook would fail at send time.
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;

@@ -1,14 +1,14 @@
 import { resolve } from 'node:path';
 import { REDACTED, compileSelector, isValidChannelName, model, z } from 'servo-core';
-import { displayUrl } from './url.js';
-import { assertValidSecret } from './signing.js';
-import { DELIVERY_DEFAULTS } from './defaults.js';
-import { responseCycles } from './config-cycles.js';
+import { displayUrl } from '../url.js';
+import { assertValidSecret } from '../signing.js';
+import { DELIVERY_DEFAULTS } from '../defaults.js';
+import { responseCycles } from './cycles.js';
 import { boundedDuration } from './limits.js';
-import { checkUrlAndHeaders } from './config-checks.js';
-import { inputFileProblem } from './files.js';
-import { listOf, webhookName, wireField, wireOf } from './config-compat.js';
-import type { Wire } from './payload/content-type.js';
+import { checkUrlAndHeaders } from './checks.js';
+import { inputFileProblem } from '../files.js';
+import { listOf, webhookName, wireField, wireOf } from './compat.js';
+import type { Wire } from '../payload/content-type.js';
 
 /**
  * Configuration of the webhooks connector.
