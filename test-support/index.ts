@@ -9,6 +9,7 @@ export { type CliOptions, type CliRun, cliEnv, finished, NOBODY, type ProcessOpt
 export { FakeClock, sleep, type TestClock, tick, waitFor } from './clock.js';
 export { type Level, type LogLine, type RecordingLogger, recordingLogger } from './logger.js';
 export { WORKSPACE } from './paths.js';
+export { hasCommand, skipWithout } from './tools.js';
 export {
   type Answer,
   deadUrl,

@@ -11,18 +11,10 @@ import {
   verifyServoSignature,
   verifyStandardSignature,
 } from '../src/signing.js';
+import { skipWithout } from '../../../test-support/index.js';
 
 const enc = (s: string) => Buffer.from(s, 'utf8');
 const nowSeconds = () => Math.floor(Date.now() / 1000);
-
-function hasPython(): boolean {
-  try {
-    execFileSync('python3', ['-c', 'pass'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('servoSignature (original X-Servo-Signature)', () => {
   const secret = 'super secret authentication code';
@@ -40,7 +32,7 @@ describe('servoSignature (original X-Servo-Signature)', () => {
   });
 
   // Skipped only outside CI: .ci/run installs python3, so in CI a missing one fails the test.
-  it.skipIf(!hasPython() && !process.env.CI)('matches the Python receiver example of the README, run by a real python3', () => {
+  it.skipIf(skipWithout('python3', ['-c', 'pass']))('matches the Python receiver example of the README, run by a real python3', () => {
     const raw = enc('{"id":"msg_1","name":"ünïcode ✓","value":1.5}');
     const script = [
       'import hmac, hashlib, sys',

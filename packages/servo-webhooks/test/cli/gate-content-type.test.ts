@@ -6,34 +6,16 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli, startReceiver, type Receiver } from '../../../../test-support/index.js';
-import { makeAssembly, SCRIPTS_SECTION, type Assembly } from '../helpers/assembly.js';
+import { useGateProject } from '../helpers/gate.js';
 
 const CANCEL = 'application/vnd.opsani.servo.errors.CancelEventError+json';
 const CANCELLED = 'application/vnd.opsani.servo.errors.EventCancelledError+json';
 
-let asm: Assembly;
-let rx: Receiver;
-
-beforeEach(async () => {
-  asm = makeAssembly();
-  rx = await startReceiver();
-  asm.writeConfig(`${SCRIPTS_SECTION}
-webhooks:
-  - name: window
-    events: before:adjust
-    url: ${rx.url('/gate')}
-    secret: gate-secret
-    backoff: false
-`);
-});
-afterEach(async () => {
-  await rx.close();
-  asm.remove();
-});
+const g = useGateProject();
 
 /** Answers 200 with these `Content-Type` header lines, each sent as its own line. */
 function answerWith(contentTypes: string[]): void {
-  rx.handler = (_req, res) => {
+  g.rx.handler = (_req, res) => {
     const raw: string[] = [];
     for (const t of contentTypes) raw.push('Content-Type', t);
     res.writeHead(200, raw);
@@ -49,18 +31,18 @@ describe('a gate answering 200 with a cancel content type', () => {
     ['EventCancelledError+json, repeated, with a quoted comma in a parameter', [`${CANCELLED}; note="a, b"`, CANCELLED]],
   ])('%s cancels the adjustment', async (_what, types) => {
     answerWith(types);
-    const run = await runCli(['adjust', 'web.cpu=1'], { config: asm.configFile, cwd: asm.dir, env: { SERVO_LOG_LEVEL: 'warn' } });
+    const run = await runCli(['adjust', 'web.cpu=1'], { config: g.asm.configFile, cwd: g.asm.dir, env: { SERVO_LOG_LEVEL: 'warn' } });
     expect(run.stderr).toContain('change freeze');
     expect(run.code).toBe(1);
-    expect(asm.adjustRan()).toBe(false);
-    expect(rx.requests).toHaveLength(1);
+    expect(g.asm.adjustRan()).toBe(false);
+    expect(g.rx.requests).toHaveLength(1);
   });
 
   it('a JSON answer without a cancel type lets it proceed', async () => {
-    rx.handler = undefined;
-    rx.respond = () => ({ status: 204 });
-    const run = await runCli(['adjust', 'web.cpu=1'], { config: asm.configFile, cwd: asm.dir, env: { SERVO_LOG_LEVEL: 'warn' } });
+    g.rx.handler = undefined;
+    g.rx.respond = () => ({ status: 204 });
+    const run = await runCli(['adjust', 'web.cpu=1'], { config: g.asm.configFile, cwd: g.asm.dir, env: { SERVO_LOG_LEVEL: 'warn' } });
     expect(run.code).toBe(0);
-    expect(asm.adjustRan()).toBe(true);
+    expect(g.asm.adjustRan()).toBe(true);
   });
 });

@@ -7,57 +7,38 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli, startReceiver, type Receiver } from '../../../../test-support/index.js';
-import { makeAssembly, SCRIPTS_SECTION, type Assembly } from '../helpers/assembly.js';
+import { SCRIPTS_SECTION } from '../helpers/assembly.js';
+import { useGateProject } from '../helpers/gate.js';
 
-let asm: Assembly;
-let rx: Receiver;
+const g = useGateProject(undefined, { written: false });
+const gate = (extra = ''): void => g.write(extra);
 
-beforeEach(async () => {
-  asm = makeAssembly();
-  rx = await startReceiver();
-});
-afterEach(async () => {
-  await rx.close();
-  asm.remove();
-});
-
-function gate(extra = ''): void {
-  asm.writeConfig(`${SCRIPTS_SECTION}
-webhooks:
-  - name: window
-    events: before:adjust
-    url: ${rx.url('/gate')}
-    secret: gate-secret
-    backoff: false
-${extra}`);
-}
-
-const cli = (...args: string[]) => runCli(args, { config: asm.configFile, cwd: asm.dir, env: { SERVO_LOG_LEVEL: 'warn' } });
+const cli = (...args: string[]) => runCli(args, { config: g.asm.configFile, cwd: g.asm.dir, env: { SERVO_LOG_LEVEL: 'warn' } });
 
 describe('a before-webhook without failure_policy', () => {
   it('a 403 with a reason cancels, quoting the status and the reason', async () => {
-    rx.respond = () => ({ status: 403, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ reason: 'change freeze' }) });
+    g.rx.respond = () => ({ status: 403, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ reason: 'change freeze' }) });
     gate();
     const run = await cli('adjust', 'web.cpu=1');
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('webhook "window" answered 403: change freeze');
-    expect(asm.adjustRan()).toBe(false);
+    expect(g.asm.adjustRan()).toBe(false);
   });
 
   it('a 503 with a text body cancels, quoting a short excerpt, escaped and on one line', async () => {
-    rx.respond = () => ({ status: 503, body: `maintenance \u001b[31m until\nmidnight ${'x'.repeat(5000)}` });
+    g.rx.respond = () => ({ status: 503, body: `maintenance \u001b[31m until\nmidnight ${'x'.repeat(5000)}` });
     gate();
     const run = await cli('adjust', 'web.cpu=1');
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('webhook "window" answered 503: maintenance \\u001b[31m until midnight xxx');
     expect(run.stderr.length).toBeLessThan(1000);
-    expect(asm.adjustRan()).toBe(false);
+    expect(g.asm.adjustRan()).toBe(false);
   });
 
   it('an unreachable gate cancels, naming the webhook', async () => {
-    const url = rx.url('/gate');
-    await rx.close();
-    asm.writeConfig(`${SCRIPTS_SECTION}
+    const url = g.rx.url('/gate');
+    await g.rx.close();
+    g.asm.writeConfig(`${SCRIPTS_SECTION}
 webhooks:
   - name: window
     events: before:adjust
@@ -68,15 +49,15 @@ webhooks:
     const run = await cli('adjust', 'web.cpu=1');
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/webhook "window" could not be consulted: .*failure_policy: fail/);
-    expect(asm.adjustRan()).toBe(false);
+    expect(g.asm.adjustRan()).toBe(false);
   });
 
   it('failure_policy: ignore still proceeds on a 403, logging the quoted answer', async () => {
-    rx.respond = () => ({ status: 403, body: JSON.stringify({ reason: 'change freeze' }) });
+    g.rx.respond = () => ({ status: 403, body: JSON.stringify({ reason: 'change freeze' }) });
     gate('    failure_policy: ignore\n');
     const run = await cli('adjust', 'web.cpu=1');
     expect(run.code).toBe(0);
-    expect(asm.adjustRan()).toBe(true);
+    expect(g.asm.adjustRan()).toBe(true);
     expect(run.stderr).toContain('answered 403: change freeze');
   });
 });
@@ -85,7 +66,7 @@ describe('a 2xx that looks like a refusal', () => {
   it.each([[{ allowed: false }], [{ deny: true }], [{ reason: 'outside the change window' }]])(
     '%j proceeds with a warning naming the cancel content type',
     async (body) => {
-      rx.respond = () => ({ status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      g.rx.respond = () => ({ status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
       gate();
       const run = await cli('adjust', 'web.cpu=1');
       expect(run.code).toBe(0);
@@ -95,7 +76,7 @@ describe('a 2xx that looks like a refusal', () => {
   );
 
   it('an ordinary 2xx proceeds without a warning', async () => {
-    rx.respond = () => ({ status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ok: true }) });
+    g.rx.respond = () => ({ status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ok: true }) });
     gate();
     const run = await cli('adjust', 'web.cpu=1');
     expect(run.code).toBe(0);
@@ -105,11 +86,11 @@ describe('a 2xx that looks like a refusal', () => {
 
 describe('failure_policy on an after-webhook', () => {
   it('is a located error: it has no failure policy', async () => {
-    asm.writeConfig(`${SCRIPTS_SECTION}
+    g.asm.writeConfig(`${SCRIPTS_SECTION}
 webhooks:
   - name: audit
     events: after:measure
-    url: ${rx.url()}
+    url: ${g.rx.url()}
     secret: s
     failure_policy: ignore
 `);
@@ -119,15 +100,15 @@ webhooks:
   });
 
   it('servo webhooks list shows no policy for it and fail for a gate', async () => {
-    asm.writeConfig(`${SCRIPTS_SECTION}
+    g.asm.writeConfig(`${SCRIPTS_SECTION}
 webhooks:
   - name: audit
     events: after:measure
-    url: ${rx.url()}
+    url: ${g.rx.url()}
     secret: s
   - name: window
     events: before:adjust
-    url: ${rx.url()}
+    url: ${g.rx.url()}
     secret: s
 `);
     const run = await cli('--output', 'json', 'webhooks', 'list');

@@ -8,19 +8,10 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runCli, startReceiver, type Receiver } from '../../../../test-support/index.js';
+import { runCli, startReceiver, type Receiver, skipWithout } from '../../../../test-support/index.js';
 import { makeAssembly, type Assembly } from '../helpers/assembly.js';
 
 const README = fileURLToPath(new URL('../../../../README.md', import.meta.url));
-
-function hasPython(): boolean {
-  try {
-    execFileSync('python3', ['-c', 'pass'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** The README's Python blocks that define verification functions. */
 function readmeFunctions(): string {
@@ -58,24 +49,27 @@ afterEach(async () => {
 });
 
 describe('README Python examples', () => {
-  it.skipIf(!hasPython() && !process.env.CI)('verify real requests with both schemes, for a raw and a whsec_ secret, and reject a tampered body', async () => {
-    const secrets = ['s3cr3t! ünïcode', `whsec_${Buffer.from('0123456789abcdef0123456789abcdef').toString('base64')}`];
-    const cases = [];
-    for (const [i, secret] of secrets.entries()) {
-      asm.writeConfig(
-        `webhooks:\n  - name: py\n    events: after:measure\n    url: ${rx.url(`/${i}`)}\n    secret: "${secret}"\n    wire: ${i === 0 ? 'legacy' : 'standard'}\n`,
-      );
-      const run = await runCli(['webhooks', 'trigger', 'after:measure'], { config: asm.configFile, cwd: asm.dir });
-      expect(run.code).toBe(0);
-      const req = rx.requests[i]!;
-      const headers = Object.fromEntries(['x-servo-signature', 'webhook-id', 'webhook-timestamp', 'webhook-signature'].map((h) => [h, req.header(h)]));
-      cases.push({ secret, headers, body: req.body.toString('base64') });
-    }
-    const script = `${readmeFunctions()}\n${HARNESS}`;
-    const out = JSON.parse(execFileSync('python3', ['-c', script], { input: JSON.stringify(cases) }).toString()) as boolean[][];
-    expect(out).toEqual([
-      [true, true, false, false],
-      [true, true, false, false],
-    ]);
-  });
+  it.skipIf(skipWithout('python3', ['-c', 'pass']))(
+    'verify real requests with both schemes, for a raw and a whsec_ secret, and reject a tampered body',
+    async () => {
+      const secrets = ['s3cr3t! ünïcode', `whsec_${Buffer.from('0123456789abcdef0123456789abcdef').toString('base64')}`];
+      const cases = [];
+      for (const [i, secret] of secrets.entries()) {
+        asm.writeConfig(
+          `webhooks:\n  - name: py\n    events: after:measure\n    url: ${rx.url(`/${i}`)}\n    secret: "${secret}"\n    wire: ${i === 0 ? 'legacy' : 'standard'}\n`,
+        );
+        const run = await runCli(['webhooks', 'trigger', 'after:measure'], { config: asm.configFile, cwd: asm.dir });
+        expect(run.code).toBe(0);
+        const req = rx.requests[i]!;
+        const headers = Object.fromEntries(['x-servo-signature', 'webhook-id', 'webhook-timestamp', 'webhook-signature'].map((h) => [h, req.header(h)]));
+        cases.push({ secret, headers, body: req.body.toString('base64') });
+      }
+      const script = `${readmeFunctions()}\n${HARNESS}`;
+      const out = JSON.parse(execFileSync('python3', ['-c', script], { input: JSON.stringify(cases) }).toString()) as boolean[][];
+      expect(out).toEqual([
+        [true, true, false, false],
+        [true, true, false, false],
+      ]);
+    },
+  );
 });

@@ -6,7 +6,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli, startReceiver, type Receiver } from '../../../../test-support/index.js';
-import { makeAssembly, SCRIPTS_SECTION, type Assembly } from '../helpers/assembly.js';
+import { useGateProject } from '../helpers/gate.js';
 
 const CANCEL = 'application/vnd.opsani.servo.errors.CancelEventError+json';
 const REASON = 'denied \u001b[31mRED\u001b]0;TITLE\u0007\r\nFAKE: servo: adjust succeeded \u202eevil\u009b\u007f';
@@ -14,27 +14,9 @@ const ESCAPED = 'denied \\u001b[31mRED\\u001b]0;TITLE\\u0007\\u000d\\u000aFAKE: 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: the test looks for raw control characters
 const RAW = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202e]/;
 
-let asm: Assembly;
-let rx: Receiver;
+const g = useGateProject(() => ({ status: 200, headers: { 'content-type': CANCEL }, body: JSON.stringify({ reason: REASON }) }));
 
-beforeEach(async () => {
-  asm = makeAssembly();
-  rx = await startReceiver(() => ({ status: 200, headers: { 'content-type': CANCEL }, body: JSON.stringify({ reason: REASON }) }));
-  asm.writeConfig(`${SCRIPTS_SECTION}
-webhooks:
-  - name: window
-    events: before:adjust
-    url: ${rx.url('/gate')}
-    secret: gate-secret
-    backoff: false
-`);
-});
-afterEach(async () => {
-  await rx.close();
-  asm.remove();
-});
-
-const cli = (...args: string[]) => runCli(args, { config: asm.configFile, cwd: asm.dir, env: { SERVO_LOG_LEVEL: 'warn' } });
+const cli = (...args: string[]) => runCli(args, { config: g.asm.configFile, cwd: g.asm.dir, env: { SERVO_LOG_LEVEL: 'warn' } });
 
 describe('remote text on the terminal', () => {
   it('servo adjust prints a cancel reason on one line, escaped', async () => {
@@ -61,7 +43,7 @@ describe('remote text on the terminal', () => {
   });
 
   it('a receiver’s 5xx body in the after-webhook failure is escaped in the dead-letter table', async () => {
-    rx.respond = () => ({ status: 500, body: 'oops \u001b[2J' });
+    g.rx.respond = () => ({ status: 500, body: 'oops \u001b[2J' });
     const run = await cli('webhooks', 'trigger', 'before:adjust', 'window');
     expect(run.stdout + run.stderr).not.toMatch(RAW);
     expect(run.stdout).toContain('oops \\u001b[2J');

@@ -8,15 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeliveryEngine } from '../../src/delivery/engine.js';
 import { isWebhookError } from '../../src/errors.js';
 import { bytes, endpoint } from './helpers.js';
-
-function hasOpenssl(): boolean {
-  try {
-    execFileSync('openssl', ['version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { skipWithout } from '../../../../test-support/index.js';
 
 const seen: { httpVersion: string; id: string | undefined; body: string }[] = [];
 let dir: string;
@@ -25,7 +17,7 @@ let url: string;
 let caPath: string;
 
 // Skipped only outside CI: .ci/run installs openssl, so in CI a missing one fails the test.
-describe.skipIf(!hasOpenssl() && !process.env.CI)('TLS and HTTP/2 (certificate made with openssl at test time)', () => {
+describe.skipIf(skipWithout('openssl', ['version']))('TLS and HTTP/2 (certificate made with openssl at test time)', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'servo-webhooks-tls-'));
     caPath = join(dir, 'cert.pem');

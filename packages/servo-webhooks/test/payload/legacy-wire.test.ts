@@ -9,21 +9,13 @@
 import { execFileSync } from 'node:child_process';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Servo } from 'servo-core';
-import { startReceiver, type Receiver } from '../../../../test-support/index.js';
+import { startReceiver, type Receiver, skipWithout } from '../../../../test-support/index.js';
 import { LEGACY_CONTENT_TYPE } from '../../src/payload/content-type.js';
 import { pythonNumber } from '../../src/payload/python-json.js';
 import { EVENTS, dispatchAll, modelServo, modelWebhooks } from '../helpers/model-servo.js';
 import { signedWith, standardSignatureMatches } from '../helpers/verify.js';
 
-function hasPython(): boolean {
-  try {
-    execFileSync('python3', ['-c', 'pass'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-const skip = !hasPython() && !process.env.CI;
+const skip = skipWithout('python3', ['-c', 'pass']);
 
 /** Runs `script` with `input` (JSON) on stdin; its stdout parsed as JSON. */
 function python(script: string, input: unknown): unknown {
