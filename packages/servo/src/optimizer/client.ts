@@ -20,15 +20,35 @@ import { type Envelope, type OptimizerAnswer, readAnswer, type ServoEvent } from
 
 const MAX_BODY_SHOWN = 300;
 
+/** The part of undici the client uses, loaded once. */
+type Http = { Agent: typeof Undici.Agent };
+
+/** One request in flight: settled once, by its answer, its failure, its timeout or an abort. */
+interface Pending {
+  /** performance.now() past which it times out. */
+  readonly deadline: number;
+  abort(reason: Error): void;
+}
+
 /** Posts protocol messages to one optimizer. */
 export class OptimizerClient {
   readonly settings: OptimizerSettings;
-  readonly #userAgent: string;
-  #http: Promise<{ request: typeof Undici.request; agent: Undici.Agent }> | undefined;
+  readonly #origin: string;
+  readonly #path: string;
+  readonly #headers: Record<string, string>;
+  #agent: Undici.Agent | Promise<Undici.Agent> | undefined;
+  /** Requests in flight per caller signal: one abort listener per signal, not one per request. */
+  readonly #watched = new WeakMap<AbortSignal, Set<Pending>>();
+  /** Requests in flight, swept for their deadline by one interval (not a timer per request). */
+  readonly #inflight = new Set<Pending>();
+  #sweeper: NodeJS.Timeout | undefined;
 
   constructor(settings: OptimizerSettings, options: { userAgent: string }) {
     this.settings = settings;
-    this.#userAgent = options.userAgent;
+    const url = new URL(settings.endpoint);
+    this.#origin = url.origin;
+    this.#path = `${url.pathname}${url.search}`;
+    this.#headers = headersFor(options.userAgent, settings.token?.reveal());
   }
 
   /** The endpoint every message goes to (no secret in it). */
@@ -43,32 +63,18 @@ export class OptimizerClient {
    */
   async post(event: ServoEvent, param: unknown, signal?: AbortSignal): Promise<OptimizerAnswer> {
     const envelope: Envelope = { event, param: param ?? null, servo_uid: this.settings.servoUid };
-    const { request, agent } = await this.#undici();
-    // One timer and one controller per request: AbortSignal.timeout() + AbortSignal.any() cost
-    // several times more, and a cycle of the loop makes two requests.
-    const bound = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      bound.abort(new Error(`no answer within ${this.settings.timeoutMs} ms`));
-    }, this.settings.timeoutMs);
-    const onAbort = (): void => bound.abort(signal?.reason);
-    if (signal?.aborted) onAbort();
-    else signal?.addEventListener('abort', onAbort, { once: true });
-    let res: Undici.Dispatcher.ResponseData;
-    let text: string;
+    const body = JSON.stringify(envelope);
+    const current = this.#agent ?? this.#undici();
+    const agent = current instanceof Promise ? await current : current;
+    let res: { status: number; headers: Undici.Dispatcher.ResponseData['headers']; text: string };
     try {
-      res = await request(this.endpoint, { method: 'POST', dispatcher: agent, headers: this.#headers(), body: JSON.stringify(envelope), signal: bound.signal });
-      text = await res.body.text();
+      res = await this.#exchange(agent, body, signal);
     } catch (err) {
-      const kind = timedOut ? 'timeout' : 'network';
-      const what = timedOut ? `no answer within ${this.settings.timeoutMs} ms` : signal?.aborted ? 'aborted' : describeNetworkError(err);
+      const kind = err instanceof TimedOut ? 'timeout' : 'network';
+      const what = err instanceof TimedOut ? err.message : signal?.aborted ? 'aborted' : describeNetworkError(err);
       throw new OptimizerRequestError(`${event} to ${this.endpoint} failed: ${what}`, { kind }, { cause: err });
-    } finally {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
     }
-    const status = res.statusCode;
+    const { status, text } = res;
     if (status === 401 || status === 403) throw new OptimizerUnauthorizedError(this.endpoint, status);
     if (status < 200 || status >= 300) {
       throw new OptimizerRequestError(`${event} to ${this.endpoint} answered HTTP ${status}`, {
@@ -97,35 +103,144 @@ export class OptimizerClient {
 
   /** Closes the pooled connections. */
   async close(): Promise<void> {
-    const http = this.#http;
-    this.#http = undefined;
-    if (http) await (await http).agent.close();
+    const agent = this.#agent;
+    this.#agent = undefined;
+    clearInterval(this.#sweeper);
+    this.#sweeper = undefined;
+    if (agent) await (await agent).close();
+  }
+
+  /**
+   * One POST through undici's dispatch API: the answer's status, headers and
+   * text. Lighter than `undici.request()`, which wraps every answer in a
+   * stream and every request in AbortSignal listeners: the answer is small
+   * JSON read whole, so the handler collects its chunks directly. The
+   * request's deadline is checked by the client's sweep ({@link #sweep});
+   * `signal` aborts it through one listener per signal, shared by every
+   * request made with that signal.
+   */
+  #exchange(agent: Undici.Agent, body: string, signal: AbortSignal | undefined) {
+    return new Promise<{ status: number; headers: Undici.Dispatcher.ResponseData['headers']; text: string }>((resolve, reject) => {
+      let controller: Undici.Dispatcher.DispatchController | undefined;
+      let aborted: Error | undefined;
+      let done = false;
+      let status = 0;
+      let headers: Undici.Dispatcher.ResponseData['headers'] = {};
+      const chunks: Buffer[] = [];
+      const watched = signal ? this.#watch(signal) : undefined;
+      const ms = this.settings.timeoutMs;
+      const pending: Pending = {
+        deadline: performance.now() + ms,
+        abort(reason) {
+          aborted ??= reason;
+          // Not started yet (waiting for a connection): fail now; undici drops it when its turn comes.
+          if (controller) controller.abort(reason);
+          else settle(reason);
+        },
+      };
+      watched?.add(pending);
+      this.#inflight.add(pending);
+      this.#sweeper ??= this.#sweep();
+      const settle = (err: Error | undefined) => {
+        if (done) return;
+        done = true;
+        this.#inflight.delete(pending);
+        watched?.delete(pending);
+        if (err) reject(aborted ?? err);
+        else resolve({ status, headers, text: chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks).toString('utf8') });
+      };
+      if (signal?.aborted) pending.abort(abortReason(signal));
+      agent.dispatch(
+        { origin: this.#origin, path: this.#path, method: 'POST', headers: this.#headers, body },
+        {
+          onRequestStart(c) {
+            controller = c;
+            if (aborted) c.abort(aborted);
+          },
+          onResponseStart(_c, statusCode, h) {
+            status = statusCode;
+            headers = h;
+          },
+          onResponseData(_c, chunk) {
+            chunks.push(chunk);
+          },
+          onResponseEnd() {
+            settle(undefined);
+          },
+          onResponseError(_c, err) {
+            settle(err);
+          },
+        },
+      );
+    });
+  }
+
+  /**
+   * Times out the requests past their deadline: an interval of a tenth of the
+   * timeout (10 ms to 1 s), so a request ends at most that much after it;
+   * unref'd, it never keeps the process alive.
+   */
+  #sweep(): NodeJS.Timeout {
+    const ms = this.settings.timeoutMs;
+    const every = Math.min(1000, Math.max(10, Math.round(ms / 10)));
+    return setInterval(() => {
+      const now = performance.now();
+      for (const p of this.#inflight) if (p.deadline <= now) p.abort(new TimedOut(`no answer within ${ms} ms`));
+    }, every).unref();
+  }
+
+  /** The set of requests made with `signal`, aborted together when it aborts. */
+  #watch(signal: AbortSignal): Set<Pending> {
+    let set = this.#watched.get(signal);
+    if (!set) {
+      const requests = new Set<Pending>();
+      set = requests;
+      this.#watched.set(signal, requests);
+      signal.addEventListener(
+        'abort',
+        () => {
+          for (const p of requests) p.abort(abortReason(signal));
+        },
+        { once: true },
+      );
+    }
+    return set;
   }
 
   /** undici, loaded once on first use, and the pooled agent. */
-  #undici(): Promise<{ request: typeof Undici.request; agent: Undici.Agent }> {
-    return (this.#http ??= import('undici').then(({ Agent, request }) => ({
-      request,
-      agent: new Agent({
+  #undici(): Promise<Undici.Agent> {
+    const loading: Promise<Undici.Agent> = import('undici').then(({ Agent }: Http) => {
+      const agent = new Agent({
         keepAliveTimeout: 30_000,
         connections: 4,
         headersTimeout: this.settings.timeoutMs,
         bodyTimeout: this.settings.timeoutMs,
         connect: { timeout: this.settings.timeoutMs },
-      }),
-    })));
+      });
+      if (this.#agent === loading) this.#agent = agent;
+      return agent;
+    });
+    this.#agent = loading;
+    return loading;
   }
+}
 
-  #headers(): Record<string, string> {
-    const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json', 'user-agent': this.#userAgent };
-    const token = this.settings.token?.reveal();
-    if (token) {
-      // As servox: a token that already says "Bearer" is sent as is; an "X-SF-Token" prefix selects that header.
-      if (token.startsWith('X-SF-Token')) headers['x-sf-token'] = token.slice('X-SF-Token'.length).replace(/^[\s:=]+/, '');
-      else headers.authorization = token.includes('Bearer') ? token : `Bearer ${token}`;
-    }
-    return headers;
+/** A request's own timeout (told apart from the caller's abort). */
+class TimedOut extends Error {}
+
+function abortReason(signal: AbortSignal): Error {
+  return signal.reason instanceof Error ? signal.reason : new Error('aborted');
+}
+
+/** The headers every request carries (built once: the token does not change). */
+function headersFor(userAgent: string, token: string | undefined): Record<string, string> {
+  const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json', 'user-agent': userAgent };
+  if (token) {
+    // As servox: a token that already says "Bearer" is sent as is; an "X-SF-Token" prefix selects that header.
+    if (token.startsWith('X-SF-Token')) headers['x-sf-token'] = token.slice('X-SF-Token'.length).replace(/^[\s:=]+/, '');
+    else headers.authorization = token.includes('Bearer') ? token : `Bearer ${token}`;
   }
+  return headers;
 }
 
 /** Options of {@link retrying}. */

@@ -170,11 +170,38 @@ export type OptimizerAnswer = { kind: 'command'; command: CommandResponse } | { 
 
 /** Reads a parsed JSON answer; `undefined` when it is neither a command nor a status. */
 export function readAnswer(body: unknown): OptimizerAnswer | undefined {
-  const c = CommandResponse.safeParse(body);
-  if (c.success) return { kind: 'command', command: c.data };
+  // Told apart by `cmd` first: a failed zod parse builds its issues, which is most of the cost
+  // of reading a status answer (one per cycle of the loop).
+  if (typeof body === 'object' && body !== null && 'cmd' in body) {
+    if (isPlainCommand(body)) return { kind: 'command', command: body };
+    const c = CommandResponse.safeParse(body);
+    if (c.success) return { kind: 'command', command: c.data };
+  }
+  if (isPlainStatus(body)) return { kind: 'status', status: body };
   const s = OptimizerStatus.safeParse(body);
   if (s.success) return { kind: 'status', status: s.data };
   return undefined;
+}
+
+/** A command CommandResponse accepts, checked by hand (zod is the fallback, for its coercions and errors). */
+function isPlainCommand(body: object): body is CommandResponse {
+  const b = body as Record<string, unknown>;
+  const param = b.param;
+  const uid = b.cmd_uid;
+  return (
+    COMMANDS.has(b.cmd) &&
+    (uid === undefined || uid === null || typeof uid === 'string') &&
+    (param === undefined || param === null || (typeof param === 'object' && !Array.isArray(param)))
+  );
+}
+const COMMANDS: ReadonlySet<unknown> = new Set(Commands);
+
+/** `{status}` with an optional string (or null) message and reason: what OptimizerStatus accepts, checked by hand. */
+function isPlainStatus(body: unknown): body is OptimizerStatus {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return false;
+  const b = body as Record<string, unknown>;
+  const optional = (v: unknown) => v === undefined || v === null || typeof v === 'string';
+  return typeof b.status === 'string' && optional(b.message) && optional(b.reason);
 }
 
 /** Default SLEEP duration in seconds when the command gives none. */

@@ -17,6 +17,9 @@ import { type CommandProgress, expectedSeconds, type Reply, runCommand, type Sto
 import { OptimizerRequestError, OptimizerUnauthorizedError } from './errors.js';
 import { type CommandResponse, DEFAULT_SLEEP_SECONDS, type HelloParam, type OptimizerAnswer, REPLY_EVENT, type ServoEvent } from './protocol.js';
 
+/** A signal that never aborts: replies are not cut short by a stop (they report it). */
+const NEVER = new AbortController().signal;
+
 /** Options of {@link OptimizerRunner}. */
 export interface RunnerOptions {
   readonly servo: Servo;
@@ -124,12 +127,13 @@ export class OptimizerRunner {
     this.#command = controller;
     const progress: CommandProgress = { percent: 0, message: undefined, fromConnector: false };
     const started = performance.now();
-    const expected = cmd.cmd === 'MEASURE' ? expectedSeconds(cmd) : 0;
+    let expected: number | undefined; // read when the first report is due: most commands end before
     const timer =
       cmd.cmd === 'DESCRIBE'
         ? undefined
         : setInterval(() => {
             const runtime = (performance.now() - started) / 1000;
+            expected ??= cmd.cmd === 'MEASURE' ? expectedSeconds(cmd) : 0;
             if (!progress.fromConnector && expected > 0) progress.percent = Math.min(100, (runtime / expected) * 100);
             void this.#reportProgress(replyEvent, cmdUid, progress, runtime, controller);
           }, this.#progressInterval());
@@ -145,7 +149,7 @@ export class OptimizerRunner {
     const level = reply.status === 'ok' ? 'info' : 'warn';
     this.#log[level]({ cmd: cmd.cmd, cmd_uid: cmdUid, status: reply.status, reason: reply.reason, message: reply.message }, `${replyEvent} ${reply.status}`);
     // A reply is posted even while stopping (an aborted command is reported), bounded by the request timeout.
-    const signal = this.#signal.aborted ? AbortSignal.timeout(this.#o.client.settings.timeoutMs) : new AbortController().signal;
+    const signal = this.#signal.aborted ? AbortSignal.timeout(this.#o.client.settings.timeoutMs) : NEVER;
     await this.#ask(replyEvent, { ...reply, ...(cmdUid !== undefined ? { cmd_uid: cmdUid } : {}) }, this.#o.replyRetryMs ?? 10 * 60_000, signal);
   }
 
