@@ -91,6 +91,38 @@ describe('the optimizer section of servo.yaml', () => {
     expect(ok.code).toBe(0);
     expect(ok.stdout + ok.stderr).not.toContain('sekrit');
   });
+
+  it('servo config shows it as written, the token redacted, the token file shown', async () => {
+    const t = await tempDir('opt-shown-');
+    cleanups.push(t.cleanup);
+    await writeFile(join(t.dir, 'servo.yaml'), 'optimizer:\n  id: o/a\n  token: ${TOK}\n  token_file: /run/secrets/opsani\n  timeout: 10s\nscripts: {}\n');
+    const r = await runCli(['--output', 'json', 'config'], { config: join(t.dir, 'servo.yaml'), env: { TOK: 'sekrit-token' } });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).optimizer).toEqual({
+      id: 'o/a',
+      token: '********',
+      token_file: '/run/secrets/opsani',
+      timeout: '10s',
+      progress_interval: '30s',
+    });
+    expect(r.stdout + r.stderr).not.toContain('sekrit');
+    const yaml = await runCli(['config'], { config: join(t.dir, 'servo.yaml'), env: { TOK: 'sekrit-token' } });
+    expect(yaml.stdout).toMatch(/^optimizer:\n {2}id: o\/a\n {2}token: "\*{8}"\n/m);
+  });
+
+  it('SERVO_OPTIMIZER_<FIELD> overrides a field of the section, validated and redacted like a connector field', async () => {
+    const t = await tempDir('opt-override-');
+    cleanups.push(t.cleanup);
+    await writeFile(join(t.dir, 'servo.yaml'), 'optimizer:\n  id: o/a\n  timeout: 10s\nscripts: {}\n');
+    const env = { SERVO_OPTIMIZER_TIMEOUT: '2s', SERVO_OPTIMIZER_TOKEN: 'sekrit-from-env', SERVO_OPTIMIZER_SERVO_UID: 'servo-7' };
+    const r = await runCli(['--output', 'json', 'config'], { config: join(t.dir, 'servo.yaml'), env });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).optimizer).toMatchObject({ id: 'o/a', timeout: '2s', token: '********', servo_uid: 'servo-7' });
+    expect(r.stdout + r.stderr).not.toContain('sekrit');
+    const bad = await runCli(['validate'], { config: join(t.dir, 'servo.yaml'), env: { SERVO_OPTIMIZER_TIMEOUT: 'soon' } });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('SERVO_OPTIMIZER_TIMEOUT');
+  });
 });
 
 describe('servo check', () => {
