@@ -1,8 +1,10 @@
 /** `servo run` as a process against a scripted optimizer: signals, exit codes, the token never printed. */
 import type { ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { startFakeOptimizer } from '../../src/optimizer/fake/index.js';
 import { finished, startServo, tempDir } from '../cli/helpers.js';
 import { startOptimizer, type TestOptimizer } from './optimizer.js';
 
@@ -58,6 +60,36 @@ describe('servo run with an optimizer', () => {
     expect(run.code).toBe(0);
     expect(performance.now() - t0).toBeLessThan(5000);
     expect(opt.envelopes().at(-1)).toMatchObject({ event: 'GOODBYE', param: { reason: 'SIGTERM' } });
+  });
+
+  it.each(['SIGTERM', 'SIGINT'] as const)('a second %s ends the process at once, even while shutdown is still running', async (signal) => {
+    const fake = await startFakeOptimizer({ plan: [{ sleep: '600s' }], token: TOKEN, id: 'example.com/app' });
+    cleanups.push(() => fake.close());
+    const t = await tempDir('opt-second-signal-');
+    cleanups.push(t.cleanup);
+    const config = join(t.dir, 'servo.yaml');
+    // The shutdown event's handler takes 20 s: the first signal's clean stop waits for it.
+    await writeFile(
+      config,
+      `optimizer:\n  id: ${fake.id}\n  base_url: ${fake.url}\n  token: \${TOK}\nscripts:\n  on:\n    shutdown: ["echo stopping > shutdown.marker; sleep 20"]\n`,
+    );
+    child = startServo(['run'], { config, cwd: t.dir, env: { TOK: TOKEN } });
+    const done = finished(child, 20_000);
+    const sleeping = () => fake.records.some((r) => r.event === 'WHATS_NEXT' && (r.answer as { cmd?: string } | undefined)?.cmd === 'SLEEP');
+    for (let i = 0; i < 150 && !sleeping(); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(sleeping()).toBe(true);
+    child.kill(signal);
+    await fake.done; // GOODBYE: the first signal was taken as a clean stop
+    for (let i = 0; i < 100 && !existsSync(join(t.dir, 'shutdown.marker')); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(existsSync(join(t.dir, 'shutdown.marker'))).toBe(true); // the shutdown handler is running
+    expect(child.exitCode).toBeNull();
+    const t0 = performance.now();
+    child.kill(signal);
+    const run = await done;
+    expect(performance.now() - t0).toBeLessThan(2000);
+    expect(run.signal).toBe(signal); // the signal's default action: no further cleanup
+    expect(fake.records.filter((r) => r.event === 'GOODBYE').map((r) => (r.message as { param: unknown }).param)).toEqual([{ reason: signal }]);
+    expect(run.stdout + run.stderr).not.toContain(TOKEN);
   });
 
   it('401: exit 1 with a message naming the optimizer URL, never the token', async () => {
