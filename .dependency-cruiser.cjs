@@ -3,7 +3,8 @@
  *
  * - no import cycle, type-only imports included;
  * - servo-core's layers: base (model, events, pubsub, json-schema, errors, logging)
- *   <- connector <- assembly <- connectors/scripts <- cli; a layer never imports a higher one;
+ *   <- connector <- assembly <- connectors/scripts and optimizer (side by side: neither imports
+ *   the other) <- cli; a layer never imports a higher one;
  * - servo-webhooks reaches servo-core only through its package entry points
  *   (`servo-core`, `servo-core/cli`), never its sources or deep dist paths.
  *
@@ -16,6 +17,7 @@ const BASE = `${CORE}(model/|events/|pubsub/|json-schema\\.ts$|errors\\.ts$|logg
 const CONNECTOR = `${CORE}connector/`;
 const ASSEMBLY = `${CORE}assembly/`;
 const CONNECTORS = `${CORE}connectors/`;
+const OPTIMIZER = `${CORE}optimizer/`;
 const CLI = `${CORE}cli/`;
 const CORE_ENTRY_POINTS = '^packages/servo/dist/(index|cli/index)\\.(js|d\\.ts)$';
 
@@ -47,17 +49,28 @@ module.exports = {
     layer(
       'core-base-is-lowest',
       BASE,
-      [CONNECTOR, ASSEMBLY, CONNECTORS, CLI],
+      [CONNECTOR, ASSEMBLY, CONNECTORS, OPTIMIZER, CLI],
       'model, events, pubsub, json-schema, errors and logging import no higher layer.',
     ),
     layer(
       'core-connector-below-assembly',
       CONNECTOR,
-      [ASSEMBLY, CONNECTORS, CLI],
-      'The connector contract does not know the assembly, the built-in connectors or the CLI.',
+      [ASSEMBLY, CONNECTORS, OPTIMIZER, CLI],
+      'The connector contract does not know the assembly, the built-in connectors, the optimizer loop or the CLI.',
     ),
-    layer('core-assembly-below-connectors', ASSEMBLY, [CONNECTORS, CLI], 'The assembly does not import the built-in connectors or the CLI.'),
-    layer('core-connectors-below-cli', CONNECTORS, [CLI], 'The built-in connectors do not import the CLI.'),
+    layer(
+      'core-assembly-below-connectors',
+      ASSEMBLY,
+      [CONNECTORS, OPTIMIZER, CLI],
+      'The assembly does not import the built-in connectors, the optimizer loop or the CLI.',
+    ),
+    layer('core-connectors-below-cli', CONNECTORS, [OPTIMIZER, CLI], 'The built-in connectors do not import the optimizer loop or the CLI.'),
+    layer(
+      'core-optimizer-below-cli',
+      OPTIMIZER,
+      [CONNECTORS, CLI],
+      'The optimizer loop and the fake optimizer drive a Servo through the assembly and events; the CLI runs them, never the other way.',
+    ),
     {
       name: 'core-not-through-its-barrel',
       severity: 'error',
