@@ -73,6 +73,20 @@ const expected: Record<string, string[]> = {
     'verifyServoSignature',
     'verifyStandardSignature',
   ],
+  './receiver': [
+    'CANCEL_CONTENT_TYPE',
+    'DEFAULT_TOLERANCE_SECONDS',
+    'Idempotency',
+    'ReceiverError',
+    'ReceiverErrorCodes',
+    'cancel',
+    'cancelResponse',
+    'isEvent',
+    'isReceiverError',
+    'parse',
+    'verify',
+  ],
+  './receiver/node': ['DEFAULT_BODY_LIMIT', 'readNodeRequest', 'send'],
   './errors': [
     'CircuitOpenError',
     'DeadlineExceededError',
@@ -108,6 +122,12 @@ describe('package exports', () => {
     expect(existsSync(join(pkgDir, target.types)), `${target.types} is built`).toBe(true);
     const mod = (await import(pathToFileURL(join(pkgDir, target.default)).href)) as Record<string, unknown>;
     expect(Object.keys(mod).sort()).toEqual([...expected[name]!].sort());
+  });
+
+  it('./receiver: the node condition build exports the same names as the WebCrypto build', async () => {
+    const target = pkg.exports['./receiver'] as Record<string, string>;
+    const mod = (await import(pathToFileURL(join(pkgDir, target.node!)).href)) as Record<string, unknown>;
+    expect(Object.keys(mod).sort()).toEqual([...expected['./receiver']!].sort());
   });
 
   it('keeps the root small: what an application using the connector needs', () => {
