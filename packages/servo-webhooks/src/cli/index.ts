@@ -1,13 +1,15 @@
 /**
- * `servo webhooks list | dead | enable | schema | trigger`: the webhooks, the
+ * `servo webhooks list | dead | enable | schema | trigger | listen`: the webhooks, the
  * read-only dead-letter view of a SQLite store, re-enabling a webhook a 410
- * disabled, request body schemas and real signed test requests.
+ * disabled, request body schemas, real signed test requests and a receiver
+ * for development.
  * Loaded only when `servo webhooks ...` runs.
  * @module
  */
 import type { Command } from 'commander';
 import type { CliContext } from 'servo-core';
 import { parseLimit } from './limit.js';
+import type { ListenOptions } from './listen.js';
 
 /** Mounts the sub-commands under `servo webhooks`. */
 export function register(group: Command, ctx: CliContext): void {
@@ -36,6 +38,19 @@ export function register(group: Command, ctx: CliContext): void {
     .argument('<event>', 'before:EVENT or after:EVENT')
     .description('print the Content-Type and the JSON Schema of the request body for an event')
     .action(async (event: string) => (await import('./schema.js')).schema(ctx, event));
+  group
+    .command('listen')
+    .description('a receiver for development: print each delivery (signatures verified or why not, the body) and answer as told; Ctrl-C prints a summary')
+    .option('--port <n>', 'port to listen on (0: any free port)', '8080')
+    .option('--host <address>', 'address to listen on', '127.0.0.1')
+    .option('--secret <secret>', 'verify signatures with this secret')
+    .option('--webhook <name>', 'verify signatures with the secret of this webhook in servo.yaml')
+    .option('--cancel <reason>', 'answer before: events with the cancel protocol and this reason')
+    .option('--status <n>', 'answer with this HTTP status (default 200)')
+    .option('--fail-rate <r>', 'answer 503 at this rate (0..1 or a percentage), to watch retries')
+    .option('--delay <duration>', 'wait this long before answering, e.g. 2s')
+    .option('--quiet', 'one line per delivery, without the body')
+    .action(async (opts: ListenOptions) => (await import('./listen.js')).listen(ctx, opts));
   group
     .command('trigger')
     .argument('<event>', 'before:EVENT, after:EVENT or ping')
