@@ -60,7 +60,7 @@ describe('fake optimizer plan', () => {
 `);
     expect(errors).toEqual([
       'plan.yaml:3:5: steps[1].mesure: unknown field "mesure" (fix: did you mean "measure"?)',
-      'plan.yaml:3:5: steps[1]: no command in this step (fix: start the step with one of describe, measure, adjust, sleep, e.g. "- measure: {control: {duration: 5s}}")',
+      'plan.yaml:3:5: steps[1]: no command in this step (fix: start the step with one of describe, measure, adjust, sleep, status, e.g. "- measure: {control: {duration: 5s}}")',
       'plan.yaml:4:25: steps[2].measure.control.duraton: unknown field "duraton" (fix: did you mean "duration"?)',
       'plan.yaml:5:13: steps[2].expect: unknown status "cancelld"; expected one of ok, failed, rejected, cancelled, aborted (fix: did you mean "cancelled"?)',
       'plan.yaml:6:25: steps[3].adjust.settings.replicas: "replicas" does not name a component and a setting (fix: write COMPONENT.SETTING, e.g. "web.replicas: 2")',
@@ -103,6 +103,25 @@ describe('fake optimizer plan', () => {
       'plan.yaml:1:1: the plan has no steps (fix: write a list of steps, e.g. "- describe" on the first line, or a mapping with "steps:")',
     ]);
     expect(await errorsOf('idle_sleep: forever\nsteps: [describe]\n')).toEqual([expect.stringMatching(/^plan\.yaml:1:13: idle_sleep: expected a duration/)]);
+  });
+
+  it('reads status steps, answer_progress and an adjust sent with a raw state', async () => {
+    const plan = await parsePlan([
+      { status: { status: 'ok', message: 'nothing yet' } },
+      { status: 'unexpected-event' },
+      { measure: {}, answer_progress: 'invalid' },
+      { adjust: { state: {} }, expect: 'failed' },
+    ]);
+    expect(plan.steps.map((s) => [s.command, s.param, s.progressAnswer])).toEqual([
+      ['STATUS', { status: 'ok', message: 'nothing yet' }, undefined],
+      ['STATUS', { status: 'unexpected-event' }, undefined],
+      ['MEASURE', { control: {} }, 'invalid'],
+      ['ADJUST', { state: {} }, undefined],
+    ]);
+    await expect(parsePlan([{ status: 'fine' }])).rejects.toThrow('unknown status "fine"; expected one of ok, invalid, unexpected-event, cancel');
+    await expect(parsePlan([{ status: 'ok', expect: 'ok' }])).rejects.toThrow('a status step has no reply to expect');
+    await expect(parsePlan([{ describe: {}, answer_progress: 'invalid' }])).rejects.toThrow('only measure and adjust steps report progress');
+    await expect(parsePlan([{ measure: {}, answer_progress: 'cancel' }])).rejects.toThrow('expected invalid or unexpected-event');
   });
 
   it('accepts plain values as the YAML they would be written as', async () => {

@@ -1,4 +1,4 @@
-/** The optimization loop against a scripted optimizer on 127.0.0.1: commands, statuses, progress, cancel, failures. */
+/** The optimization loop against the fake optimizer on 127.0.0.1: commands, statuses, progress, cancel, failures. */
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { OptimizerSection } from '../../src/assembly/config/optimizer-section.js';
@@ -11,7 +11,7 @@ import { resolveOptimizer } from '../../src/optimizer/config.js';
 import { OptimizerUnauthorizedError } from '../../src/optimizer/errors.js';
 import { OptimizerRunner } from '../../src/optimizer/runner.js';
 import { recordingLogger, type RecordingLogger } from '../../../../test-support/index.js';
-import { startOptimizer, type TestOptimizer } from './optimizer.js';
+import { type FakeOptimizer, type FakeRecord, startFakeOptimizer } from '../../src/optimizer/fake/index.js';
 
 const metadata = { version: '1.0.0', description: 'test', maturity: 'experimental' } as const;
 const TOKEN = 'sekrit-token-123';
@@ -69,15 +69,41 @@ const gate = defineConnector({
 });
 
 interface Setup {
-  opt: TestOptimizer;
+  fake: FakeOptimizer;
   runner: OptimizerRunner;
   logger: RecordingLogger;
   running: Promise<void>;
 }
 
-async function setup(plan: unknown[], b: Behaviour = {}, section: Record<string, unknown> = {}, extra: { withGate?: boolean } = {}): Promise<Setup> {
-  const opt = await startOptimizer(plan);
-  cleanups.push(() => opt.close());
+/** A received envelope, read loosely in assertions. */
+// biome-ignore lint/suspicious/noExplicitAny: envelopes are read loosely in assertions, as with JSON.parse
+type Loose = any;
+
+/** The envelopes the fake received, in order. */
+const envelopes = (fake: FakeOptimizer): Loose[] => fake.records.map((r) => r.message);
+/** Replies (DESCRIPTION/MEASUREMENT/ADJUSTMENT carrying a status). */
+const replies = (fake: FakeOptimizer): Loose[] => envelopes(fake).filter((e) => e.param && typeof e.param === 'object' && 'status' in e.param);
+/** The cmd_uid the fake sent with the step's command. */
+const uidOf = (fake: FakeOptimizer, step: number): string | undefined => fake.result().steps[step]?.cmdUid;
+
+/** Resolves once `count` envelopes match `filter` (polling the fake's records). */
+async function waitFor(fake: FakeOptimizer, filter: (e: Loose, r: FakeRecord) => boolean, count = 1, timeoutMs = 10_000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (fake.records.filter((r) => filter(r.message, r)).length < count) {
+    if (performance.now() > deadline)
+      throw new Error(`timed out waiting for ${count} matching messages; got ${JSON.stringify(envelopes(fake).map((e) => e?.event))}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+async function setup(
+  plan: readonly unknown[] | Readonly<Record<string, unknown>>,
+  b: Behaviour = {},
+  section: Record<string, unknown> = {},
+  extra: { withGate?: boolean } = {},
+): Promise<Setup> {
+  const fake = await startFakeOptimizer({ plan, token: TOKEN });
+  cleanups.push(() => fake.close());
   const logger = recordingLogger();
   const servo = await Servo.create({
     name: 'test',
@@ -85,7 +111,7 @@ async function setup(plan: unknown[], b: Behaviour = {}, section: Record<string,
     connectors: [{ definition: target(b) }, ...(extra.withGate ? [{ definition: gate }] : [])],
   });
   cleanups.push(() => servo.close());
-  const settings = resolveOptimizer({ url: opt.url, token: TOKEN }, {}, OptimizerSection.parse({ servo_uid: 'uid-1', timeout: '2s', ...section }), {
+  const settings = resolveOptimizer({ url: fake.optimizerUrl, token: TOKEN }, {}, OptimizerSection.parse({ servo_uid: 'uid-1', timeout: '2s', ...section }), {
     cwd: '/',
   })!;
   const runner = new OptimizerRunner({
@@ -98,30 +124,32 @@ async function setup(plan: unknown[], b: Behaviour = {}, section: Record<string,
     stopGraceMs: 500,
   });
   cleanups.push(() => runner.stop('test end'));
-  return { opt, runner, logger, running: runner.run() };
+  return { fake, runner, logger, running: runner.run() };
 }
 
-const replyTo = (event: string) => (e: { event: string; param: unknown }) =>
-  e.event === event && !!e.param && typeof e.param === 'object' && 'status' in e.param;
+const replyTo = (event: string) => (e: Loose) => e?.event === event && !!e.param && typeof e.param === 'object' && 'status' in e.param;
 
 describe('the loop', () => {
   it('says hello, runs describe, measure and adjust, echoes cmd_uid, sleeps, and says goodbye with the reason', async () => {
-    const { opt, runner, logger } = await setup([
-      { cmd: 'DESCRIBE', cmd_uid: 'd1', param: {} },
-      { cmd: 'MEASURE', cmd_uid: 'm1', param: { control: { duration: 0 }, metrics: { throughput: { unit: 'rpm' } } } },
-      { cmd: 'ADJUST', cmd_uid: 'a1', param: { state: { application: { components: { main: { settings: { cpu: { value: 1.5 } } } } } }, control: {} } },
-    ]);
-    await opt.waitFor(replyTo('ADJUSTMENT'));
-    await opt.waitFor((e) => e.event === 'WHATS_NEXT', 4);
+    const { fake, runner, logger } = await setup({
+      idle_sleep: '60s',
+      steps: [
+        'describe',
+        { measure: { metrics: { throughput: { unit: 'rpm' } }, control: { duration: 0 } } },
+        { adjust: { settings: { 'main.cpu': 1.5 }, control: {} } },
+      ],
+    });
+    await waitFor(fake, replyTo('ADJUSTMENT'));
+    await waitFor(fake, (e) => e.event === 'WHATS_NEXT', 4);
     const started = performance.now();
     await runner.stop('SIGTERM');
     expect(performance.now() - started).toBeLessThan(1000); // SLEEP 60 interrupted at once
-    const envelopes = opt.envelopes();
-    expect(envelopes[0]).toEqual({ event: 'HELLO', param: { agent: 'servo-core vtest', telemetry: {} }, servo_uid: 'uid-1' });
-    expect(envelopes.every((e) => e.servo_uid === 'uid-1')).toBe(true);
-    expect(envelopes.at(-1)).toEqual({ event: 'GOODBYE', param: { reason: 'SIGTERM' }, servo_uid: 'uid-1' });
-    const [d, m, a] = opt.replies();
-    expect(d).toMatchObject({ event: 'DESCRIPTION', param: { status: 'ok', reason: 'success', message: null, cmd_uid: 'd1' } });
+    const all = envelopes(fake);
+    expect(all[0]).toEqual({ event: 'HELLO', param: { agent: 'servo-core vtest', telemetry: {} }, servo_uid: 'uid-1' });
+    expect(all.every((e) => e.servo_uid === 'uid-1')).toBe(true);
+    expect(all.at(-1)).toEqual({ event: 'GOODBYE', param: { reason: 'SIGTERM' }, servo_uid: 'uid-1' });
+    const [d, m, a] = replies(fake);
+    expect(d).toMatchObject({ event: 'DESCRIPTION', param: { status: 'ok', reason: 'success', message: null, cmd_uid: uidOf(fake, 0) } });
     expect(d.param.descriptor.application.components.main.settings.cpu).toEqual({
       type: 'range',
       unit: 'cores',
@@ -134,86 +162,79 @@ describe('the loop', () => {
     expect(d.param.descriptor.measurement).toEqual({ metrics: { throughput: { unit: 'rpm' } } });
     expect(m).toMatchObject({
       event: 'MEASUREMENT',
-      param: { status: 'ok', cmd_uid: 'm1', metrics: { throughput: { unit: 'rpm', value: 42 } }, annotations: {} },
+      param: { status: 'ok', cmd_uid: uidOf(fake, 1), metrics: { throughput: { unit: 'rpm', value: 42 } }, annotations: {} },
     });
-    expect(a).toMatchObject({ event: 'ADJUSTMENT', param: { status: 'ok', cmd_uid: 'a1' } });
+    expect(a).toMatchObject({ event: 'ADJUSTMENT', param: { status: 'ok', cmd_uid: uidOf(fake, 2) } });
     expect(a.param.state.application.components.main.settings.replicas.value).toBe(2);
-    expect(opt.receiver.requests.every((r) => r.header('authorization') === `Bearer ${TOKEN}` && r.path === '/api/servo')).toBe(true);
+    // The fake answers 401 to a request without the bearer token and 404 off its endpoint: every request carried both.
+    expect(fake.records.every((r) => r.http === 200)).toBe(true);
+    expect(fake.result()).toMatchObject({ ok: true, problems: [], goodbye: { reason: 'SIGTERM' } });
     expect(logger.text()).not.toContain(TOKEN);
   });
 });
 
 describe('statuses', () => {
   it('cancelled: a before handler (a gate) cancels an adjust; the reason verbatim, who in the message; an allowed one is ok', async () => {
-    const state = (replicas: number) => ({ application: { components: { main: { settings: { replicas: { value: replicas } } } } } });
-    const { opt } = await setup(
+    const { fake } = await setup(
       [
-        { cmd: 'ADJUST', cmd_uid: 'deny', param: { state: state(5), control: {} } },
-        { cmd: 'ADJUST', cmd_uid: 'allow', param: { state: state(2), control: {} } },
+        { adjust: { settings: { 'main.replicas': 5 }, control: {} }, expect: 'cancelled' },
+        { adjust: { settings: { 'main.replicas': 2 }, control: {} }, expect: 'ok' },
       ],
       {},
       {},
       { withGate: true },
     );
-    await opt.waitFor(replyTo('ADJUSTMENT'), 2);
-    const [denied, allowed] = opt.replies();
+    await waitFor(fake, replyTo('ADJUSTMENT'), 2);
+    const [denied, allowed] = replies(fake);
     expect(denied.param).toEqual({
       status: 'cancelled',
       reason: 'more than 3 replicas needs a change ticket',
       message: 'cancelled by gate (webhook "window"): more than 3 replicas needs a change ticket',
-      cmd_uid: 'deny',
+      cmd_uid: uidOf(fake, 0),
     });
-    expect(allowed.param).toMatchObject({ status: 'ok', cmd_uid: 'allow' });
+    expect(allowed.param).toMatchObject({ status: 'ok', cmd_uid: uidOf(fake, 1) });
+    expect(fake.result().ok).toBe(true);
   });
 
   it('rejected: a connector refuses the adjustment', async () => {
-    const { opt } = await setup(
-      [{ cmd: 'ADJUST', cmd_uid: 'r', param: { state: { application: { components: { main: { settings: { cpu: { value: 9 } } } } } } } }],
-      {
-        adjust: async () => {
-          throw new AdjustmentRejectedError('cpu 9 is above the node size');
-        },
+    const { fake } = await setup([{ adjust: { settings: { 'main.cpu': 9 } } }], {
+      adjust: async () => {
+        throw new AdjustmentRejectedError('cpu 9 is above the node size');
       },
-    );
-    await opt.waitFor(replyTo('ADJUSTMENT'));
-    expect(opt.replies()[0].param).toMatchObject({ status: 'rejected', reason: 'cpu 9 is above the node size', cmd_uid: 'r' });
+    });
+    await waitFor(fake, replyTo('ADJUSTMENT'));
+    expect(replies(fake)[0].param).toMatchObject({ status: 'rejected', reason: 'cpu 9 is above the node size', cmd_uid: uidOf(fake, 0) });
   });
 
   it('failed: a connector error, its message; an unusable command too', async () => {
-    const { opt } = await setup(
-      [
-        { cmd: 'MEASURE', cmd_uid: 'f', param: { control: {} } },
-        { cmd: 'ADJUST', cmd_uid: 'empty', param: { state: {} } },
-      ],
-      {
-        measure: async () => {
-          throw new Error('prometheus is down');
-        },
+    const { fake } = await setup([{ measure: { control: {} } }, { adjust: { state: {} } }], {
+      measure: async () => {
+        throw new Error('prometheus is down');
       },
-    );
-    await opt.waitFor(replyTo('ADJUSTMENT'));
-    const [m, a] = opt.replies();
-    expect(m.param).toMatchObject({ status: 'failed', cmd_uid: 'f', reason: 'SERVO_HANDLER_FAILED' });
+    });
+    await waitFor(fake, replyTo('ADJUSTMENT'));
+    const [m, a] = replies(fake);
+    expect(m.param).toMatchObject({ status: 'failed', cmd_uid: uidOf(fake, 0), reason: 'SERVO_HANDLER_FAILED' });
     expect(m.param.message).toContain('prometheus is down');
-    expect(a.param).toMatchObject({ status: 'failed', cmd_uid: 'empty', reason: 'SERVO_EVENT_PARAMETERS' });
+    expect(a.param).toMatchObject({ status: 'failed', cmd_uid: uidOf(fake, 1), reason: 'SERVO_EVENT_PARAMETERS' });
   });
 
   it('aborted: a command running at shutdown is cut short and reported, then GOODBYE', async () => {
-    const { opt, runner } = await setup([{ cmd: 'MEASURE', cmd_uid: 'long', param: { control: { duration: 60 } } }], {
+    const { fake, runner } = await setup([{ measure: { control: { duration: 60 } } }], {
       measure: (signal) => new Promise((_, reject) => signal.addEventListener('abort', () => reject(new Error('measure aborted')))),
     });
-    await opt.waitFor((e) => e.event === 'WHATS_NEXT');
+    await waitFor(fake, (e) => e.event === 'WHATS_NEXT');
     await new Promise((r) => setTimeout(r, 100));
     await runner.stop('SIGINT');
-    expect(opt.replies()[0].param).toEqual({ status: 'aborted', reason: 'shutdown', message: 'the servo is shutting down', cmd_uid: 'long' });
-    expect(opt.envelopes().at(-1)).toMatchObject({ event: 'GOODBYE', param: { reason: 'SIGINT' } });
+    expect(replies(fake)[0].param).toEqual({ status: 'aborted', reason: 'shutdown', message: 'the servo is shutting down', cmd_uid: uidOf(fake, 0) });
+    expect(envelopes(fake).at(-1)).toMatchObject({ event: 'GOODBYE', param: { reason: 'SIGINT' } });
   });
 });
 
 describe('progress and cancel', () => {
   it('posts connector progress every progress_interval; a cancel answer aborts the event and the reply says cancelled', async () => {
-    const { opt } = await setup(
-      [{ cmd: 'MEASURE', cmd_uid: 'p', param: { control: { duration: 60 } } }],
+    const { fake } = await setup(
+      [{ measure: { control: { duration: 60 } }, cancel: { after: 2, reason: 'enough' } }],
       {
         measure: (signal, progress) => {
           progress(25, 'a quarter');
@@ -222,25 +243,22 @@ describe('progress and cancel', () => {
       },
       { progress_interval: '50ms' },
     );
-    let reports = 0;
-    opt.progress = () => (++reports >= 2 ? { status: 'cancel', reason: 'enough' } : { status: 'ok' });
-    await opt.waitFor(replyTo('MEASUREMENT'));
-    const progress = opt.envelopes().filter((e) => e.event === 'MEASUREMENT' && 'progress' in e.param);
+    await waitFor(fake, replyTo('MEASUREMENT'));
+    const progress = envelopes(fake).filter((e) => e.event === 'MEASUREMENT' && 'progress' in e.param);
     expect(progress.length).toBeGreaterThanOrEqual(2);
-    expect(progress[0].param).toMatchObject({ progress: 25, cmd_uid: 'p', message: 'a quarter' });
+    expect(progress[0].param).toMatchObject({ progress: 25, cmd_uid: uidOf(fake, 0), message: 'a quarter' });
     expect(typeof progress[0].param.runtime).toBe('number');
-    expect(opt.replies()[0].param).toMatchObject({ status: 'cancelled', cmd_uid: 'p' });
+    expect(replies(fake)[0].param).toMatchObject({ status: 'cancelled', cmd_uid: uidOf(fake, 0) });
   });
 
   it('estimates a measure progress from delay + warmup + duration when no connector reports', async () => {
-    const { opt, logger } = await setup(
-      [{ cmd: 'MEASURE', cmd_uid: 'e', param: { control: { duration: 1 } } }],
+    const { fake, logger } = await setup(
+      [{ measure: { control: { duration: 1 } }, answer_progress: 'unexpected-event' }],
       { measure: () => new Promise((r) => setTimeout(() => r({ readings: [] }), 400)) },
       { progress_interval: '100ms' },
     );
-    opt.progress = () => ({ status: 'unexpected-event', message: 'who?' });
-    await opt.waitFor(replyTo('MEASUREMENT'));
-    const progress = opt.envelopes().filter((e) => e.event === 'MEASUREMENT' && 'progress' in e.param);
+    await waitFor(fake, replyTo('MEASUREMENT'));
+    const progress = envelopes(fake).filter((e) => e.event === 'MEASUREMENT' && 'progress' in e.param);
     expect(progress.length).toBeGreaterThanOrEqual(2);
     expect(progress.at(-1).param.progress).toBeGreaterThan(10);
     expect(progress.at(-1).param.progress).toBeLessThanOrEqual(100);
@@ -250,10 +268,8 @@ describe('progress and cancel', () => {
 
 describe('failures', () => {
   it('retries a 503 with backoff, each failure logged with the next wait', async () => {
-    const { opt, logger } = await setup([{ cmd: 'DESCRIBE', cmd_uid: 'd', param: {} }]);
-    let n = 0;
-    opt.intercept = (_r, e) => (e.event === 'WHATS_NEXT' && ++n <= 2 ? { status: 503, body: 'busy' } : undefined);
-    await opt.waitFor(replyTo('DESCRIPTION'));
+    const { fake, logger } = await setup([{ describe: {}, fail: { status: 503, times: 2 } }]);
+    await waitFor(fake, replyTo('DESCRIPTION'));
     const warns = logger.at('warn').filter((l) => l.msg === 'WHATS_NEXT failed; retrying');
     expect(warns).toHaveLength(2);
     expect(warns[0]!.obj).toMatchObject({ status: 503, attempt: 1 });
@@ -261,12 +277,12 @@ describe('failures', () => {
   });
 
   it('stops on 401 with an error naming the URL, never the token', async () => {
-    const opt = await startOptimizer([]);
-    cleanups.push(() => opt.close());
-    opt.intercept = () => ({ status: 401, body: 'no' });
+    // The servo's token is not the fake's: every request is answered 401.
+    const fake = await startFakeOptimizer({ plan: ['describe'], token: 'the-fakes-own-token' });
+    cleanups.push(() => fake.close());
     const servo = await Servo.create({ name: 't', connectors: [] });
     cleanups.push(() => servo.close());
-    const settings = resolveOptimizer({ url: opt.url, token: TOKEN }, {}, undefined, { cwd: '/' })!;
+    const settings = resolveOptimizer({ url: fake.optimizerUrl, token: TOKEN }, {}, undefined, { cwd: '/' })!;
     const runner = new OptimizerRunner({
       servo,
       client: new OptimizerClient(settings, { userAgent: 'x' }),
@@ -278,35 +294,30 @@ describe('failures', () => {
       (e: unknown) => e,
     );
     expect(err).toBeInstanceOf(OptimizerUnauthorizedError);
-    expect((err as Error).message).toContain(`${opt.url}servo`);
+    expect((err as Error).message).toContain(fake.endpoint);
     expect((err as Error).message).not.toContain(TOKEN);
+    expect(fake.records.map((r) => r.http)).toEqual([401]);
     await runner.stop('shutdown');
   });
 
   it('survives another 4xx: logs it with the answer and asks again after a backoff', async () => {
-    const { opt, logger } = await setup([{ cmd: 'DESCRIBE', cmd_uid: 'd', param: {} }]);
-    let n = 0;
-    opt.intercept = (_r, e) => (e.event === 'WHATS_NEXT' && ++n === 1 ? { status: 400, body: 'bad envelope' } : undefined);
-    await opt.waitFor(replyTo('DESCRIPTION'));
+    const { fake, logger } = await setup([{ describe: {}, fail: { status: 400, times: 1 } }]);
+    await waitFor(fake, replyTo('DESCRIPTION'));
     const error = logger.errors.find((l) => l.msg === 'WHATS_NEXT was not accepted by the optimizer');
-    expect(error?.obj).toMatchObject({ status: 400, body: 'bad envelope' });
+    expect(error?.obj).toMatchObject({ status: 400, body: expect.stringContaining('HTTP 400 injected') });
   });
 
   it('asks again when WHATS_NEXT is answered with a status', async () => {
-    const { opt, logger } = await setup([
-      { status: 'ok', message: 'nothing yet' },
-      { cmd: 'DESCRIBE', cmd_uid: 'd', param: {} },
-    ]);
-    await opt.waitFor(replyTo('DESCRIPTION'));
+    const { fake, logger } = await setup([{ status: { status: 'ok', message: 'nothing yet' } }, 'describe']);
+    await waitFor(fake, replyTo('DESCRIPTION'));
+    expect(fake.records.find((r) => r.event === 'WHATS_NEXT')?.answer).toEqual({ status: 'ok', message: 'nothing yet' });
     expect(logger.text()).toContain('answered WHATS_NEXT with a status instead of a command');
   });
 
   it('retries HELLO until it is answered', async () => {
-    const { opt, logger } = await setup([{ cmd: 'DESCRIBE', cmd_uid: 'd', param: {} }]);
-    let n = 0;
-    opt.intercept = (_r, e) => (e.event === 'HELLO' && ++n <= 3 ? { status: n === 2 ? 404 : 502 } : undefined);
-    await opt.waitFor(replyTo('DESCRIPTION'));
-    expect(opt.envelopes().filter((e) => e.event === 'HELLO')).toHaveLength(4);
+    const { fake, logger } = await setup({ hello: { fail: { status: 404, times: 3 } }, steps: ['describe'] });
+    await waitFor(fake, replyTo('DESCRIPTION'));
+    expect(envelopes(fake).filter((e) => e.event === 'HELLO')).toHaveLength(4);
     expect(logger.at('warn').filter((l) => l.msg === 'HELLO failed; retrying')).toHaveLength(3);
   });
 });

@@ -7,7 +7,7 @@
 import type { Node } from 'yaml';
 import type { PathSegment } from '../../assembly/config/paths.js';
 import { didYouMean } from '../../assembly/config/suggest.js';
-import { type Command, ServoStatuses, type ServoStatus, type WireControl } from '../protocol.js';
+import { type Command, OptimizerStatuses, type OptimizerStatusValue, ServoStatuses, type ServoStatus, type WireControl } from '../protocol.js';
 import { describe, type PlanReader } from './plan-reader.js';
 
 /** What a step expects of the servo's reply: a status, and optionally substrings of its reason and message. */
@@ -37,6 +37,12 @@ export interface CancelOnProgress {
   readonly reason: string;
 }
 
+/** What a step sends on WHATS_NEXT: a command, or (`STATUS`) a status answer in place of one. */
+export type StepCommand = Command | 'STATUS';
+
+/** How progress reports of a step are answered, besides `ok` and a planned `cancel`. */
+export type ProgressAnswer = Exclude<OptimizerStatusValue, 'ok' | 'cancel'>;
+
 /** One command of a plan, repetitions expanded. */
 export interface PlanStep {
   /** `3`, or `3.2` for the second repetition of step 3 (1-based, as in the file). */
@@ -44,19 +50,21 @@ export interface PlanStep {
   /** Line of the step in the plan file. */
   readonly line: number | undefined;
   readonly name: string | undefined;
-  readonly command: Command;
-  /** The command's `param` on the wire. */
+  readonly command: StepCommand;
+  /** The command's `param` on the wire; for `STATUS`, the answer's body (`{status, message?, reason?}`). */
   readonly param: Readonly<Record<string, unknown>>;
   readonly expect: Expectation | undefined;
   readonly fail: InjectedFailure | undefined;
   readonly cancel: CancelOnProgress | undefined;
+  /** Answer every progress report of the step with this status (before any planned cancel). */
+  readonly progressAnswer: ProgressAnswer | undefined;
   /** Milliseconds to wait before answering the WHATS_NEXT that fetches this command. */
   readonly delayMs: number;
 }
 
 /** The step kinds, each the key that names it in the plan. */
-export const STEP_KINDS = ['describe', 'measure', 'adjust', 'sleep'] as const;
-const STEP_OPTIONS = ['expect', 'repeat', 'fail', 'cancel', 'delay', 'name'] as const;
+export const STEP_KINDS = ['describe', 'measure', 'adjust', 'sleep', 'status'] as const;
+const STEP_OPTIONS = ['expect', 'repeat', 'fail', 'cancel', 'answer_progress', 'delay', 'name'] as const;
 const CONTROL_DURATIONS = ['duration', 'delay', 'past', 'warmup', 'settlement'] as const;
 const CONTROL_MAPPINGS = ['load', 'userdata', 'environment'] as const;
 /** The reason a progress report is cancelled with when the plan names none. */
@@ -73,7 +81,7 @@ export function readStep(r: PlanReader, node: Node | null, path: readonly PathSe
   if (typeof scalar === 'string') {
     if (scalar === 'describe' || scalar === 'measure')
       return base(line, scalar === 'describe' ? 'DESCRIBE' : 'MEASURE', scalar === 'describe' ? {} : { control: {} });
-    if (scalar === 'adjust' || scalar === 'sleep')
+    if (scalar === 'adjust' || scalar === 'sleep' || scalar === 'status')
       return r.fail(node, path, `"${scalar}" is not a step on its own`, `give it its fields, e.g. "- ${example(scalar)}"`);
     return r.fail(node, path, `unknown step "${scalar}"`, didYouMean(scalar, STEP_KINDS, KIND_HINT));
   }
@@ -98,17 +106,48 @@ export function readStep(r: PlanReader, node: Node | null, path: readonly PathSe
         : r.fail(value, at, 'describe takes no fields', 'write "- describe" or "- describe: {}"');
   } else if (kind === 'measure') step = readMeasure(r, value, at, line);
   else if (kind === 'adjust') step = readAdjust(r, value, pair.key, at, line);
+  else if (kind === 'status') step = readStatus(r, value, pair.key, at, line);
   else step = readSleep(r, value, pair.key, at, line);
   if (!step) return undefined;
   return readOptions(r, node, path, step);
 }
 
-function base(line: number | undefined, command: Command, param: Record<string, unknown>): StepTemplate {
-  return { line, name: undefined, command, param, expect: undefined, fail: undefined, cancel: undefined, delayMs: 0, repeat: 1 };
+function base(line: number | undefined, command: StepCommand, param: Record<string, unknown>): StepTemplate {
+  return { line, name: undefined, command, param, expect: undefined, fail: undefined, cancel: undefined, progressAnswer: undefined, delayMs: 0, repeat: 1 };
 }
 
 function example(kind: string): string {
-  return kind === 'adjust' ? 'adjust: {settings: {web.replicas: 2}}' : 'sleep: 5s';
+  return kind === 'adjust' ? 'adjust: {settings: {web.replicas: 2}}' : kind === 'status' ? 'status: ok' : 'sleep: 5s';
+}
+
+/** `status: ok` or `status: {status, message, reason}`: WHATS_NEXT answered with a status instead of a command. */
+function readStatus(r: PlanReader, value: Node | null, key: Node, path: readonly PathSegment[], line: number | undefined): StepTemplate | undefined {
+  const hint = 'write e.g. "status: ok" or "status: {status: ok, message: nothing to do yet}"';
+  const known = (v: unknown, at: Node | null, p: readonly PathSegment[]): string | undefined => {
+    if (typeof v === 'string' && (OptimizerStatuses as readonly string[]).includes(v)) return v;
+    const shown = typeof v === 'string' ? `"${v}"` : describe(v);
+    return r.fail(
+      at,
+      p,
+      `unknown status ${shown}; expected one of ${OptimizerStatuses.join(', ')}`,
+      typeof v === 'string' ? didYouMean(v, OptimizerStatuses, hint) : hint,
+    );
+  };
+  if (r.isEmpty(value)) return r.fail(key, path, 'a status step needs a status', hint);
+  if (!r.isMap(value)) {
+    const status = known(r.js(value), value, path);
+    return status === undefined ? undefined : base(line, 'STATUS', { status });
+  }
+  r.onlyKeys(value!, path, ['status', 'message', 'reason']);
+  const st = r.field(value!, 'status');
+  if (!st) return r.fail(value, path, 'a status step needs a status', hint);
+  const status = known(r.js(st.node), r.where(st.pair), [...path, 'status']);
+  const body: Record<string, unknown> = { status };
+  for (const k of ['message', 'reason'] as const) {
+    const f = r.field(value!, k);
+    if (f) body[k] = r.text(f.node, r.where(f.pair), [...path, k], `a ${k}`);
+  }
+  return status === undefined ? undefined : base(line, 'STATUS', body);
 }
 
 function readMeasure(r: PlanReader, value: Node | null, path: readonly PathSegment[], line: number | undefined): StepTemplate | undefined {
@@ -141,7 +180,17 @@ function readMeasure(r: PlanReader, value: Node | null, path: readonly PathSegme
 function readAdjust(r: PlanReader, value: Node | null, key: Node, path: readonly PathSegment[], line: number | undefined): StepTemplate | undefined {
   const hint = 'write e.g. "adjust: {settings: {web.replicas: 2, web.cpu: 0.5}}"';
   if (!r.isMap(value)) return r.fail(r.isEmpty(value) ? key : value, path, 'an adjust step needs settings', hint);
-  r.onlyKeys(value!, path, ['settings', 'control']);
+  r.onlyKeys(value!, path, ['settings', 'state', 'control']);
+  // `state`: the wire state sent as written (e.g. {} to see how a servo answers an unusable command).
+  const state = r.field(value!, 'state');
+  if (state && !r.field(value!, 'settings')) {
+    if (!r.isEmpty(state.node) && !r.isMap(state.node))
+      return r.fail(state.node, [...path, 'state'], `expected a mapping, got ${describe(r.js(state.node))}`, hint);
+    const param: Record<string, unknown> = { state: r.js(state.node) ?? {} };
+    const control = readControl(r, r.field(value!, 'control'), [...path, 'control']);
+    if (control) param.control = control;
+    return base(line, 'ADJUST', param);
+  }
   const settings = r.field(value!, 'settings');
   if (!settings || !r.isMap(settings.node) || r.entries(settings.node!, path).length === 0) {
     return r.fail(settings ? r.where(settings.pair) : value, [...path, 'settings'], 'expected settings: COMPONENT.SETTING: VALUE, at least one', hint);
@@ -217,7 +266,8 @@ function readOptions(r: PlanReader, node: Node, path: readonly PathSegment[], st
   if (delay) s.delayMs = (r.seconds(delay.node, r.where(delay.pair), [...path, 'delay']) ?? 0) * 1000;
   const expect = r.field(node, 'expect');
   if (expect) {
-    if (step.command === 'SLEEP') r.fail(expect.pair.key, [...path, 'expect'], 'a sleep step has no reply to expect', 'remove "expect" from this step');
+    if (step.command === 'SLEEP' || step.command === 'STATUS')
+      r.fail(expect.pair.key, [...path, 'expect'], `a ${step.command.toLowerCase()} step has no reply to expect`, 'remove "expect" from this step');
     else s.expect = readExpect(r, expect.node, r.where(expect.pair), [...path, 'expect']);
   }
   const fail = r.field(node, 'fail');
@@ -227,6 +277,21 @@ function readOptions(r: PlanReader, node: Node, path: readonly PathSegment[], st
     if (step.command !== 'MEASURE' && step.command !== 'ADJUST') {
       r.fail(cancel.pair.key, [...path, 'cancel'], 'only measure and adjust steps report progress to cancel', 'remove "cancel" from this step');
     } else s.cancel = readCancel(r, cancel.node, r.where(cancel.pair), [...path, 'cancel']);
+  }
+  const answer = r.field(node, 'answer_progress');
+  if (answer) {
+    const v = r.js(answer.node);
+    const allowed: readonly ProgressAnswer[] = ['invalid', 'unexpected-event'];
+    if (step.command !== 'MEASURE' && step.command !== 'ADJUST') {
+      r.fail(answer.pair.key, [...path, 'answer_progress'], 'only measure and adjust steps report progress', 'remove "answer_progress" from this step');
+    } else if (allowed.includes(v as ProgressAnswer)) s.progressAnswer = v as ProgressAnswer;
+    else
+      r.fail(
+        r.where(answer.pair),
+        [...path, 'answer_progress'],
+        `expected ${allowed.join(' or ')}, got ${describe(v)}`,
+        'write "answer_progress: unexpected-event"',
+      );
   }
   return r.errors.length === before ? s : undefined;
 }
@@ -266,7 +331,7 @@ export function readFail(
   node: Node | null,
   at: Node | null,
   path: readonly PathSegment[],
-  command: Command | 'HELLO',
+  command: StepCommand | 'HELLO',
 ): InjectedFailure | undefined {
   const hint = 'write e.g. "fail: {status: 503, times: 2}"';
   if (!r.isMap(node)) {
@@ -283,7 +348,8 @@ export function readFail(
   let on: InjectedFailure['on'] = 'whats_next';
   if (o) {
     const v = r.js(o.node);
-    if (v === 'reply' && command === 'SLEEP') r.fail(r.where(o.pair), [...path, 'on'], 'a sleep step has no reply to fail', 'use "on: whats_next"');
+    if (v === 'reply' && (command === 'SLEEP' || command === 'STATUS'))
+      r.fail(r.where(o.pair), [...path, 'on'], `a ${command.toLowerCase()} step has no reply to fail`, 'use "on: whats_next"');
     else if (v === 'whats_next' || v === 'reply') on = v;
     else
       r.fail(

@@ -7,9 +7,9 @@
  * @module
  */
 import { randomBytes } from 'node:crypto';
-import { type Command, REPLY_EVENT, ServoEvents, type ServoEvent, ServoStatuses } from '../protocol.js';
+import { REPLY_EVENT, ServoEvents, type ServoEvent, ServoStatuses } from '../protocol.js';
 import type { Plan } from './plan.js';
-import type { Expectation, InjectedFailure, PlanStep } from './plan-steps.js';
+import type { Expectation, InjectedFailure, PlanStep, ProgressAnswer, StepCommand } from './plan-steps.js';
 
 /** Where a step is: not sent yet, sent and awaiting the servo's reply, replied, or never run (the servo left first). */
 export type StepState = 'pending' | 'sent' | 'replied' | 'not run';
@@ -19,7 +19,7 @@ export interface StepOutcome {
   readonly label: string;
   readonly name: string | undefined;
   readonly line: number | undefined;
-  readonly command: Command;
+  readonly command: StepCommand;
   readonly expect: Expectation | undefined;
   state: StepState;
   cmdUid: string | undefined;
@@ -62,7 +62,7 @@ export type FakeEvent =
       readonly step: StepOutcome;
       readonly progress: unknown;
       readonly message: string | undefined;
-      readonly answer: 'ok' | 'cancel';
+      readonly answer: 'ok' | 'cancel' | ProgressAnswer;
     }
   | { readonly type: 'reply'; readonly step: StepOutcome }
   | {
@@ -140,7 +140,7 @@ export class FakeSession {
 
   /** The outcome so far (steps not run yet are `pending`). */
   result(): FakeResult {
-    const ok = this.#planEnded && this.#problems.length === 0 && this.#steps.every((s) => s.ok || (s.command === 'SLEEP' && s.state === 'replied'));
+    const ok = this.#planEnded && this.#problems.length === 0 && this.#steps.every((s) => s.ok);
     return { ok, planEnded: this.#planEnded, steps: this.#steps, problems: this.#problems, hello: this.#hello, goodbye: this.#goodbye };
   }
 
@@ -211,12 +211,13 @@ export class FakeSession {
     step.cmdUid = this.#uid();
     step.state = 'sent';
     this.#emit({ type: 'command', step, cmdUid: step.cmdUid, param: planStep.param });
-    if (planStep.command === 'SLEEP') {
+    if (planStep.command === 'SLEEP' || planStep.command === 'STATUS') {
+      // Nothing to reply to: done once sent.
       step.state = 'replied';
       step.ok = true;
       if (this.#next >= this.#steps.length) this.#endPlan();
     } else this.#current = { step, plan: planStep };
-    const body = { cmd: planStep.command, cmd_uid: step.cmdUid, param: planStep.param };
+    const body = planStep.command === 'STATUS' ? planStep.param : { cmd: planStep.command, cmd_uid: step.cmdUid, param: planStep.param };
     return planStep.delayMs > 0 ? { http: 200, body, delayMs: planStep.delayMs } : { http: 200, body };
   }
 
@@ -233,6 +234,10 @@ export class FakeSession {
     }
     step.progress++;
     const message = typeof param.message === 'string' ? param.message : undefined;
+    if (plan.progressAnswer) {
+      this.#emit({ type: 'progress', step, progress: param.progress, message, answer: plan.progressAnswer });
+      return { http: 200, body: { status: plan.progressAnswer, message: `progress answered ${plan.progressAnswer} by the fake optimizer's plan` } };
+    }
     if (plan.cancel && (step.cancelSent || step.progress >= plan.cancel.after)) {
       step.cancelSent = true;
       this.#emit({ type: 'progress', step, progress: param.progress, message, answer: 'cancel' });

@@ -40,6 +40,7 @@ function settingsOf(param: Readonly<Record<string, unknown>>): string {
 function commandDetail(step: StepOutcome, param: Readonly<Record<string, unknown>>): string {
   if (step.command === 'ADJUST') return ` ${settingsOf(param)}`;
   if (step.command === 'SLEEP') return ` ${String(param.duration)}s`;
+  if (step.command === 'STATUS') return ` ${escapeText(String(param.status))}${param.message ? ` ${quoted(String(param.message))}` : ''}`;
   if (step.command === 'MEASURE') {
     const control = param.control as Record<string, unknown> | undefined;
     const d = control?.duration;
@@ -64,7 +65,7 @@ export function formatEvent(e: FakeEvent): string | undefined {
     case 'command':
       return `-> ${e.step.command}${commandDetail(e.step, e.param)} (${stepName(e.step)}, cmd_uid ${e.cmdUid})`;
     case 'progress':
-      return `<- progress ${escapeText(String(e.progress))}%${e.message ? ` ${quoted(e.message)}` : ''} (${stepName(e.step)})${e.answer === 'cancel' ? ' -> cancel' : ''}`;
+      return `<- progress ${escapeText(String(e.progress))}%${e.message ? ` ${quoted(e.message)}` : ''} (${stepName(e.step)})${e.answer === 'ok' ? '' : ` -> ${e.answer}`}`;
     case 'reply': {
       const verdict = e.step.expect ? (e.step.ok ? ' - as expected' : ` - ${escapeText(e.step.problems.join('; '))}`) : '';
       return `<- ${replyEvent(e.step)} ${replyText(e.step)} (${stepName(e.step)})${verdict}`;
@@ -109,8 +110,8 @@ export function formatSummary(result: FakeResult, planFile: string): string {
   const rows = result.steps.map((s) => [
     s.label,
     s.command,
-    s.command === 'SLEEP' ? '-' : s.status === undefined ? '-' : escapeText(s.status),
-    s.command === 'SLEEP' ? '' : s.reason === undefined ? '' : escapeText(s.reason),
+    s.command === 'SLEEP' || s.command === 'STATUS' ? '-' : s.status === undefined ? '-' : escapeText(s.status),
+    s.command === 'SLEEP' || s.command === 'STATUS' ? '' : s.reason === undefined ? '' : escapeText(s.reason),
     expectText(s),
     verdict(s),
   ]);
