@@ -45,7 +45,8 @@ export type { LoadServoOptions } from './assembly/load.js';
 export { REDACTED } from './assembly/redact.js';
 export { createLogger, silentLogger } from './logging.js';
 export { MAX_TIMER_MS, startTimer, type TimerOptions } from './timers.js';
-export type { Logger, LoggerOptions } from './logging.js';
+export type { Logger, LoggerOptions, LogFormat } from './logging.js';
+export { describeLogLine, type LogLineRenderer } from './log-pretty.js';
 export {
   Message,
   createExchange,

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { ServoError, ServoErrorCodes } from './errors.js';
+import { prettyLine } from './log-pretty.js';
 
 /** A structured logger (the pino call shape): `logger.info({ id }, 'delivered')`. */
 export interface Logger {
@@ -29,16 +30,44 @@ export interface LoggerOptions {
   level?: LogLevel;
   /** Where lines go; default stderr. */
   destination?: { write(line: string): unknown };
+  /** `json` (default): pino's JSON lines; `pretty`: one readable line each (log-pretty.ts), pino not loaded. */
+  format?: LogFormat;
+}
+
+/** The log formats: JSON lines for machines, readable lines for a terminal. */
+export const LOG_FORMATS = ['pretty', 'json'] as const;
+/** One of {@link LOG_FORMATS}. */
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
+/**
+ * The log format of a command: the flag, else `SERVO_LOG_FORMAT`, else
+ * `pretty` when the log goes to a terminal and `json` otherwise (a file, a
+ * pipe, a log collector).
+ */
+export function chooseLogFormat(flag: string | undefined, env: Readonly<Record<string, string | undefined>>, stream: { isTTY?: boolean }): LogFormat {
+  const chosen = flag ?? (env.SERVO_LOG_FORMAT || undefined);
+  if (chosen !== undefined) {
+    if (!(LOG_FORMATS as readonly string[]).includes(chosen)) {
+      throw new ServoError(ServoErrorCodes.logLevel, `"${chosen}" is not a log format; use one of ${LOG_FORMATS.join(', ')}`);
+    }
+    return chosen as LogFormat;
+  }
+  return stream.isTTY === true ? 'pretty' : 'json';
 }
 
 /**
- * A pino logger writing JSON lines, created on first use: commands that log
+ * A logger: pino writing JSON lines (the default), created on first use: commands that log
  * nothing do not pay pino's load time at start-up.
  */
 export function createLogger(options: LoggerOptions = {}): Logger {
   const level = options.level ?? (process.env.SERVO_LOG_LEVEL || 'info');
   if (!isLogLevel(level)) {
     throw new ServoError(ServoErrorCodes.logLevel, `"${level}" is not a log level; use one of ${LOG_LEVELS.join(', ')}`);
+  }
+  const rank = LOG_LEVELS.indexOf(level);
+  const enabled = (l: LogLevel) => LOG_LEVELS.indexOf(l) >= rank;
+  if (options.format === 'pretty') {
+    return prettyLogger(options.destination ?? { write: (line: string) => process.stderr.write(line) }, enabled);
   }
   let real: Logger | undefined;
   const get = (): Logger => {
@@ -49,8 +78,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     }
     return real!;
   };
-  const rank = LOG_LEVELS.indexOf(level);
-  return lazy(get, {}, (l) => LOG_LEVELS.indexOf(l) >= rank);
+  return lazy(get, {}, enabled);
 }
 
 function lazy(get: () => Logger, bindings: Record<string, unknown>, enabled: (level: LogLevel) => boolean): Logger {
@@ -63,6 +91,23 @@ function lazy(get: () => Logger, bindings: Record<string, unknown>, enabled: (le
     warn: (o, m) => enabled('warn') && target().warn(o, m),
     error: (o, m) => enabled('error') && target().error(o, m),
     child: (b) => lazy(get, { ...bindings, ...b }, enabled),
+    isLevelEnabled: enabled,
+  };
+}
+
+/** A {@link Logger} writing readable lines (log-pretty.ts) to `dest`; `enabled` filters levels. */
+function prettyLogger(dest: { write(line: string): unknown }, enabled: (level: LogLevel) => boolean, bindings: Record<string, unknown> = {}): Logger {
+  const at =
+    (level: 'debug' | 'info' | 'warn' | 'error') =>
+    (obj: object, msg?: string): void => {
+      if (enabled(level)) dest.write(prettyLine(level, bindings, obj, msg));
+    };
+  return {
+    debug: at('debug'),
+    info: at('info'),
+    warn: at('warn'),
+    error: at('error'),
+    child: (b) => prettyLogger(dest, enabled, { ...bindings, ...b }),
     isLevelEnabled: enabled,
   };
 }

@@ -58,6 +58,7 @@ describe('servo-core entry points', () => {
       'createLogger',
       'defineConnector',
       'defineEvent',
+      'describeLogLine',
       'events',
       'hasCode',
       'isAdjustmentRejectedError',

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createLogger } from '../src/logging.js';
+import { describeLogLine } from '../src/log-pretty.js';
+import { chooseLogFormat, createLogger } from '../src/logging.js';
 
 describe('createLogger', () => {
   it('writes JSON lines at or above its level only, with child bindings', () => {
@@ -17,5 +18,37 @@ describe('createLogger', () => {
 
   it('refuses a level that does not exist, naming the choices', () => {
     expect(() => createLogger({ level: 'verbose' as never })).toThrow(/"verbose" is not a log level; use one of debug, info, warn, error, silent/);
+  });
+});
+
+describe('log formats', () => {
+  it('pretty on a terminal, JSON lines otherwise; --log-format and SERVO_LOG_FORMAT choose', () => {
+    expect(chooseLogFormat(undefined, {}, { isTTY: true })).toBe('pretty');
+    expect(chooseLogFormat(undefined, {}, {})).toBe('json');
+    expect(chooseLogFormat('json', { SERVO_LOG_FORMAT: 'pretty' }, { isTTY: true })).toBe('json');
+    expect(chooseLogFormat(undefined, { SERVO_LOG_FORMAT: 'pretty' }, {})).toBe('pretty');
+    expect(() => chooseLogFormat(undefined, { SERVO_LOG_FORMAT: 'xml' }, {})).toThrow(/"xml" is not a log format; use one of pretty, json/);
+  });
+
+  it('pretty: time, level, connector, the message and its fields as key=value, one line each', () => {
+    const lines: string[] = [];
+    const log = createLogger({ level: 'info', format: 'pretty', destination: { write: (l: string) => void lines.push(l) } });
+    log.debug({}, 'dropped');
+    log.child({ connector: 'scripts' }).warn({ command: './adjust.sh', code: 3, err: 'no such setting "cpu"' }, 'script failed');
+    expect(lines).toEqual([
+      expect.stringMatching(/^\d\d:\d\d:\d\d WARN {2}\[scripts\] script failed command=\.\/adjust\.sh code=3 err="no such setting \\"cpu\\""\n$/),
+    ]);
+  });
+
+  it('a described line reads as its sentence followed by the fields it names', () => {
+    describeLogLine('test line', (f) => `sent ${f.what} in ${f.ms} ms`, ['id']);
+    const lines: string[] = [];
+    const log = createLogger({ level: 'info', format: 'pretty', destination: { write: (l: string) => void lines.push(l) } });
+    log.info({ what: 'a ping', ms: 12, id: 'msg_1' }, 'test line');
+    expect(lines[0]).toMatch(/^\d\d:\d\d:\d\d INFO {2}sent a ping in 12 ms id=msg_1\n$/);
+    // JSON lines are unchanged by a description.
+    const json: string[] = [];
+    createLogger({ level: 'info', destination: { write: (l: string) => void json.push(l) } }).info({ what: 'a ping', ms: 12, id: 'msg_1' }, 'test line');
+    expect(JSON.parse(json[0]!)).toMatchObject({ msg: 'test line', what: 'a ping', ms: 12, id: 'msg_1' });
   });
 });

@@ -3,8 +3,44 @@
  * `onAttempt` callback.
  * @module
  */
+import { describeLogLine } from 'servo-core';
 import { errorText, type AttemptResult } from './attempt.js';
-import type { Attempt, AttemptOutcome, Delivery, DeliveryLogger } from './types.js';
+import type { Attempt, AttemptOutcome, Delivery, DeliveryLogger, RetryPolicy } from './types.js';
+
+/** The message of the attempt line; its readable form (`--log-format pretty`) is {@link attemptSentence}. */
+export const ATTEMPT_MSG = 'webhook attempt';
+
+/** `12 ms`, `1.2 s`, `4.5 min`, `2 h`. */
+function duration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${Math.round(ms / 100) / 10} s`;
+  if (ms < 3_600_000) return `${Math.round(ms / 6_000) / 10} min`;
+  return `${Math.round(ms / 360_000) / 10} h`;
+}
+
+/**
+ * The attempt line as a person reads it: `delivered after:measure to
+ * store_measurements in 12 ms (204)`, `retrying after:measure to
+ * store_measurements in 1.2 s (503, attempt 2 of 3)`.
+ */
+export function attemptSentence(f: Readonly<Record<string, unknown>>): string {
+  const answer = f.status !== undefined ? String(f.status) : String(f.error ?? 'no answer');
+  const of = f.max_tries !== undefined ? ` of ${f.max_tries}` : '';
+  const to = `${f.event} to ${f.webhook}`;
+  switch (f.outcome) {
+    case 'delivered':
+      return `delivered ${to} in ${duration(Number(f.latency_ms))} (${answer})`;
+    case 'retry':
+      return `retrying ${to} in ${duration(Number(f.retry_in_ms))} (${answer}, attempt ${f.attempt}${of})`;
+    case 'gone':
+      return `${to}: 410 Gone, webhook disabled; its deliveries are held until servo webhooks enable ${f.webhook}`;
+    case 'redirect':
+      return `not delivered ${to}: ${answer} redirect to ${f.location} is not followed (dead letter)`;
+    default:
+      return `gave up on ${to} after attempt ${f.attempt}${of} (${answer}${f.reason !== undefined ? `; ${f.reason}` : ''}): dead letter, see servo webhooks dead`;
+  }
+}
+describeLogLine(ATTEMPT_MSG, attemptSentence, ['id']);
 
 /** Writes attempt lines and calls the user's callbacks, whose failures never reach delivery. */
 export class Reporter {
@@ -17,11 +53,20 @@ export class Reporter {
    * The one log line of an attempt (unless its level is off), then
    * `onAttempt`. `reason`: why a retryable failure was not retried.
    */
-  attempt(webhook: string, d: Delivery, r: AttemptResult, outcome: AttemptOutcome, retryInMs?: number, reason?: string): void {
+  attempt(
+    ep: { readonly name: string; readonly retry: RetryPolicy | false },
+    d: Delivery,
+    r: AttemptResult,
+    outcome: AttemptOutcome,
+    retryInMs?: number,
+    reason?: string,
+  ): void {
+    const webhook = ep.name;
     const level = outcome === 'delivered' ? 'info' : 'warn';
     const log = this.logger;
     if (log.isLevelEnabled === undefined || log.isLevelEnabled(level)) {
       const line: Record<string, unknown> = { webhook, event: d.event, id: d.id, attempt: d.attempts };
+      if (ep.retry) line.max_tries = ep.retry.maxTries;
       if (r.response) line.status = r.response.status;
       else if (r.error) line.error = errorText(r.error);
       line.latency_ms = Math.round(r.durationMs);
@@ -29,7 +74,7 @@ export class Reporter {
       if (outcome === 'redirect') line.location = r.response?.headers['location'];
       if (retryInMs !== undefined) line.retry_in_ms = retryInMs;
       if (reason !== undefined) line.reason = reason;
-      log[level](line, 'webhook attempt');
+      log[level](line, ATTEMPT_MSG);
     }
     if (this.onAttempt) {
       const a: Attempt = { deliveryId: d.id, webhook, event: d.event, number: d.attempts, startedAt: r.startedAt, durationMs: r.durationMs, outcome };

@@ -151,20 +151,20 @@ export class Scheduler {
         counters.failed++;
         d.nextAttemptAt = now;
         backlog.reschedule(d, now);
-        reporter.attempt(ep.name, d, r, 'gone');
+        reporter.attempt(ep, d, r, 'gone');
         return;
       case 'retry':
         counters.failed++;
         counters.retried++;
         d.nextAttemptAt = now + step.delayMs;
         backlog.reschedule(d, now);
-        reporter.attempt(ep.name, d, r, 'retry', step.delayMs);
+        reporter.attempt(ep, d, r, 'retry', step.delayMs);
         return;
       default:
         counters.failed++;
         counters.dead++;
         backlog.dead(d, step.reason === undefined ? errorText(r.error!) : `${errorText(r.error!)} (not retried: ${step.reason})`, now);
-        reporter.attempt(ep.name, d, r, step.outcome, undefined, step.reason);
+        reporter.attempt(ep, d, r, step.outcome, undefined, step.reason);
     }
   }
 
@@ -172,7 +172,7 @@ export class Scheduler {
   private delivered(ep: Endpoint, d: Delivery, r: AttemptResult): void {
     const { reporter } = this.deps;
     ep.counters.delivered++;
-    reporter.attempt(ep.name, d, r, 'delivered');
+    reporter.attempt(ep, d, r, 'delivered');
     const onResponse = this.deps.response;
     if (onResponse) reporter.guard(() => onResponse(d, r.response!));
   }

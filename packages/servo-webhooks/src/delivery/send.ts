@@ -71,16 +71,16 @@ export async function sendNow(deps: SendDeps, ep: Endpoint, d: Delivery, opts: {
       if (step.outcome === 'aborted') return fail(r.error!);
       if (step.outcome === 'delivered') {
         ep.counters.delivered++;
-        deps.reporter.attempt(ep.name, d, r, 'delivered');
+        deps.reporter.attempt(ep, d, r, 'delivered');
         return { ok: true, response: r.response!, attempts: d.attempts };
       }
       ep.counters.failed++;
       if (step.outcome !== 'retry') {
-        deps.reporter.attempt(ep.name, d, r, step.outcome, undefined, step.reason);
+        deps.reporter.attempt(ep, d, r, step.outcome, undefined, step.reason);
         return fail(r.error!);
       }
       ep.counters.retried++;
-      deps.reporter.attempt(ep.name, d, r, 'retry', step.delayMs);
+      deps.reporter.attempt(ep, d, r, 'retry', step.delayMs);
       if (step.delayMs > 0) {
         await new Promise<void>((resolve) => {
           const stop = deps.setTimer(resolve, step.delayMs);

@@ -72,11 +72,11 @@ export type BodyOf<E extends BodyEvent> = E extends 'ping'
       ? AfterBody<N>
       : never;
 
-/** What `parse` returns: a standard body (narrow with {@link isEvent} or `switch (body.event)`), or a custom event's. */
+/** What `parse` returns: a standard body (narrow with {@link isEvent}), or a custom event's. */
 export type WebhookBody = BeforeBody | AfterBody | PingBody | CustomBody;
 
 /** Narrows a parsed body to one event's type. */
-export function isEvent<E extends BodyEvent>(body: WebhookBody, event: E): body is BodyOf<E> & WebhookBody {
+export function isEvent<E extends BodyEvent>(body: WebhookBody, event: E): body is BodyOf<E> {
   return body.event === event;
 }
 

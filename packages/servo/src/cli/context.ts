@@ -3,7 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import type { Servo } from '../assembly/servo.js';
 import type { CliContext, LoadServoFor } from '../connector/connector.js';
 import { ConfigError, ConfigErrors } from '../errors.js';
-import { createLogger, type Logger } from '../logging.js';
+import { createLogger, type LogFormat, type Logger } from '../logging.js';
 import type { OutputFormat } from './output.js';
 import type { UnsetSecret } from '../assembly/config/interpolate.js';
 
@@ -12,6 +12,8 @@ export interface GlobalOptions {
   config?: string;
   output?: OutputFormat;
   logLevel?: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  /** `--log-format`, resolved before the action runs (flag, SERVO_LOG_FORMAT, terminal or not). */
+  logFormat?: LogFormat;
 }
 
 /** Streams and environment of one CLI run; tests pass their own. */
@@ -56,6 +58,7 @@ export class CommandContext implements CliContext {
   get logger(): Logger {
     return (this.#logger ??= createLogger({
       level: this.#options.logLevel ?? 'warn',
+      format: this.#options.logFormat ?? 'json',
       destination: { write: (line: string) => this.stderr.write(line) },
     }));
   }

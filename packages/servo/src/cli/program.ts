@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import { ServoErrorCodes, UsageError, hasCode, type ConfigError, type ConfigErrors } from '../errors.js';
 import { ExitCodes, exitCodeOf } from './exit-codes.js';
 import { CommandContext, type CliIO, type GlobalOptions } from './context.js';
-import { LOG_LEVELS, isLogLevel } from '../logging.js';
+import { LOG_FORMATS, LOG_LEVELS, chooseLogFormat, isLogLevel } from '../logging.js';
 import { terminalText } from './terminal.js';
 import { expandHelp, groupsToMount, helpWidth, pointAtOwnHelp, versionLine } from './help.js';
 import type { ConnectorDefinition } from '../connector/connector.js';
@@ -60,6 +60,9 @@ function buildProgram(ctx: CommandContext): Command {
     .option('-c, --config <file>', 'servo.yaml to use (default: $SERVO_CONFIG_FILE or ./servo.yaml)')
     .addOption(new Option('-o, --output <format>', 'output of data commands').choices(['table', 'json']).default('table'))
     .addOption(new Option('--log-level <level>', 'minimum log level on stderr').choices(LOG_LEVELS))
+    .addOption(
+      new Option('--log-format <format>', 'readable lines or JSON lines on stderr (default: $SERVO_LOG_FORMAT, else pretty on a terminal)').choices(LOG_FORMATS),
+    )
     .version(versionLine(), '-V, --version', 'print the version (as `servo version`)')
     .helpCommand('help [command]', 'show help for a command or command group')
     .exitOverride()
@@ -79,6 +82,11 @@ function buildProgram(ctx: CommandContext): Command {
       }
       // A long-running servo logs its activity; one-shot commands only warnings, unless asked.
       opts.logLevel ??= fromEnv ?? (action.name() === 'run' ? 'info' : 'warn');
+      try {
+        opts.logFormat = chooseLogFormat(opts.logFormat, ctx.env, ctx.stderr as { isTTY?: boolean });
+      } catch (err) {
+        throw new UsageError(`SERVO_LOG_FORMAT: ${(err as Error).message}`);
+      }
       ctx.setOptions(opts);
     });
 
