@@ -42,6 +42,8 @@ export const webhooksDefinition = defineConnector<WebhooksConfig>({
       close: async () => {
         await emitter.close();
       },
+      // servo run's HTTP endpoint: metrics and readiness of this instance.
+      observe: (o) => emitter.observe(o),
     };
   },
 });

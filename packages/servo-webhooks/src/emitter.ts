@@ -1,4 +1,14 @@
-import { ConfigError, ConfigErrors, EventCancelledError, Message, type ConnectorContext, type EventResult, type Logger, type Subscription } from 'servo-core';
+import {
+  ConfigError,
+  ConfigErrors,
+  EventCancelledError,
+  Message,
+  type ConnectorContext,
+  type EventResult,
+  type Logger,
+  type Observability,
+  type Subscription,
+} from 'servo-core';
 import type { WebhookConfig, WebhooksConfig } from './config/index.js';
 import type { DeliveryEngine } from './delivery/engine.js';
 import { newMessageId } from './delivery/id.js';
@@ -7,6 +17,7 @@ import { WebhookStoreError } from './errors.js';
 import { storePathProblem } from './delivery/store-path.js';
 import type { DrainSummary, EndpointStats, SendOutcome, WebhookEndpoint, WebhookResponse } from './delivery/types.js';
 import { decide } from './gate/index.js';
+import { WebhookMetrics } from './metrics.js';
 import { EventBodies } from './payload/body.js';
 import { contentTypeOf } from './payload/content-type.js';
 import { UncommittedDeliveries } from './uncommitted.js';
@@ -46,6 +57,8 @@ export class WebhooksEmitter {
   /** Where each channel delivery's message had been, for the trace of its response. */
   readonly #traces = new TraceBook();
   #refusalsLogged = 0;
+  /** Set by `observe()` (servo run's HTTP endpoint); otherwise delivery reports to no metric. */
+  #metrics: WebhookMetrics | undefined;
 
   constructor(ctx: ConnectorContext<WebhooksConfig>) {
     this.#ctx = ctx;
@@ -138,6 +151,11 @@ export class WebhooksEmitter {
     return (this.#engine ??= this.#createEngine(options.resume === true));
   }
 
+  /** Registers this instance's metrics and readiness (before the engine exists: `start()` comes after). */
+  observe(o: Observability): void {
+    this.#metrics = new WebhookMetrics(o, this.#ctx.name, this.#ctx.config, () => this.#live);
+  }
+
   /** Counters per webhook (empty until the engine has started). */
   async stats(): Promise<Record<string, EndpointStats>> {
     return this.#engine ? (await this.#engine).stats() : {};
@@ -223,7 +241,9 @@ export class WebhooksEmitter {
         const { id, body } = message(bodies, w);
         const outcome = await this.send(w, name, body, id, w.deadlineMs, signal);
         if (outcome.ok) this.#onResponse(w.name, name, id, outcome.response);
-        return { w, decision: decide(w, outcome) };
+        const decision = decide(w, outcome);
+        this.#metrics?.gate(w.name, outcome.ok, decision);
+        return { w, decision };
       }),
     );
     for (const { w, decision } of decisions) {
@@ -346,6 +366,7 @@ export class WebhooksEmitter {
       ...(settings.caFile ? { ca: settings.caFile } : {}),
       logger: this.#log,
       onResponse: (d, r) => this.#onResponse(d.webhook, d.event, d.id, r),
+      ...(this.#metrics ? { onAttempt: this.#metrics.onAttempt } : {}),
     });
     engine.start({ resume });
     this.#live = engine;

@@ -265,6 +265,27 @@ export class DeliveryEngine {
     return out;
   }
 
+  /**
+   * What metrics read when scraped, with one store query: each endpoint's
+   * stats, and its pending and dead counts, store-wide for a persistent store
+   * (every process sharing the file), this process's otherwise.
+   */
+  snapshot(): { persistent: boolean; endpoints: Record<string, EndpointStats & { deadStored: number }> } {
+    const now = this.now();
+    const counts = this.state !== 'closed' ? this.guardStore(() => this.store.counts()) : undefined;
+    const endpoints: Record<string, EndpointStats & { deadStored: number }> = {};
+    for (const [name, ep] of this.endpoints) {
+      endpoints[name] = {
+        ...ep.counters,
+        queueDepth: ep.backlog.pending(counts),
+        circuit: ep.breaker.state(now),
+        disabled: ep.disabled,
+        deadStored: counts?.[name]?.dead ?? 0,
+      };
+    }
+    return { persistent: this.store.persistent, endpoints };
+  }
+
   /** Dead-letter entries from the store, newest first. */
   deadLetters(query: { webhook?: string; limit?: number } = {}): DeadDelivery[] {
     return this.store.dead(query);

@@ -64,6 +64,7 @@ export async function loadServo(options: LoadServoOptions): Promise<Servo> {
     name: loaded.servoName,
     configFile: file,
     ...(loaded.optimizer ? { optimizer: loaded.optimizer } : {}),
+    ...(loaded.server ? { server: loaded.server } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
     connectors: loaded.sections.map((s) => ({ name: s.name, definition: definitions.get(s.type)!, config: s.config })),
   });

@@ -19,7 +19,9 @@ import { closest } from './config/suggest.js';
 import type { Exchange } from '../pubsub/exchange.js';
 import { createExchange } from '../pubsub/index.js';
 import { runChecks } from './checks.js';
+import type { Observability } from '../connector/observe.js';
 import type { OptimizerSection } from './config/optimizer-section.js';
+import type { ServerSection } from './config/server-section.js';
 import { formatPath } from './config/paths.js';
 
 /** A connector instance inside its servo: its handlers and readiness checks besides its identity and config. */
@@ -63,7 +65,12 @@ export interface ServoOptions {
   configFile?: string;
   /** servo.yaml's `optimizer:` section, validated, if it has one. */
   optimizer?: OptimizerSection | undefined;
+  /** servo.yaml's `server:` section, validated, if it has one. */
+  server?: ServerSection | undefined;
 }
+
+/** Told of every dispatch once it ends: the event, how it ended, how long it took. */
+export type DispatchObserver = (event: string, outcome: 'ok' | 'failed' | 'cancelled', seconds: number) => void;
 
 /**
  * A servo assembly: connector instances, the events they know, an exchange.
@@ -77,6 +84,9 @@ export class Servo implements ServoHandle {
   readonly configFile: string | undefined;
   /** servo.yaml's `optimizer:` section, if it has one (`servo run` talks to that optimizer). */
   readonly optimizer: OptimizerSection | undefined;
+  /** servo.yaml's `server:` section, if it has one (`servo run` serves that endpoint). */
+  readonly server: ServerSection | undefined;
+  #observer: DispatchObserver | undefined;
   readonly #instances: ServoConnector[] = [];
   readonly #hooks: { name: string; hooks: ConnectorHooks }[] = [];
   #state: 'idle' | 'starting' | 'running' | 'closed' = 'idle';
@@ -91,6 +101,7 @@ export class Servo implements ServoHandle {
     this.events = events;
     this.configFile = options.configFile;
     this.optimizer = options.optimizer;
+    this.server = options.server;
   }
 
   /**
@@ -162,7 +173,31 @@ export class Servo implements ServoHandle {
    */
   async dispatch<E extends EventDefinition>(event: E | string, params: ParamsInputOf<E>, options?: DispatchOptions): Promise<DispatchResult<ResultOf<E>>> {
     const def = (typeof event === 'string' ? this.event(event) : event) as E;
-    return dispatch(this.#instances, def, params, options?.signal ? options : { ...options, signal: this.#stopping.signal });
+    const run = dispatch(this.#instances, def, params, options?.signal ? options : { ...options, signal: this.#stopping.signal });
+    return this.#observer ? this.#observed(def.name, run) : run;
+  }
+
+  async #observed<R>(event: string, run: Promise<DispatchResult<R>>): Promise<DispatchResult<R>> {
+    const t0 = performance.now();
+    const observer = this.#observer as DispatchObserver;
+    try {
+      const result = await run;
+      observer(event, result.status === 'cancelled' ? 'cancelled' : 'ok', (performance.now() - t0) / 1000);
+      return result;
+    } catch (err) {
+      observer(event, 'failed', (performance.now() - t0) / 1000);
+      throw err;
+    }
+  }
+
+  /**
+   * Turns on observation (`servo run`'s HTTP endpoint): every dispatch is
+   * reported to `onDispatch`, and each connector's `observe` hook registers
+   * its metrics and readiness checks. Call before `start()`.
+   */
+  observe(o: Observability, onDispatch: DispatchObserver): void {
+    this.#observer = onDispatch;
+    for (const { hooks } of this.#hooks) hooks.observe?.(o);
   }
 
   /**

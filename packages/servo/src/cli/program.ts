@@ -157,6 +157,7 @@ function buildProgram(ctx: CommandContext): Command {
     .option('--token-file <file>', 'file holding the API token (default: $OPSANI_TOKEN_FILE or optimizer.token_file)')
     .option('--base-url <url>', 'API base URL (default: $OPSANI_BASE_URL, optimizer.base_url or https://api.opsani.com)')
     .option('--url <url>', 'full optimizer URL, overriding --base-url and --optimizer (default: $OPSANI_URL or optimizer.url)')
+    .option('--http <host:port>', 'serve /metrics, /healthz and /readyz on this address, e.g. 127.0.0.1:9464 (default: server.listen of servo.yaml, else off)')
     .description('run the servo, driving the optimization loop when an optimizer is configured, until SIGINT or SIGTERM')
     .action(lazy(() => import('./commands/run.js')));
   const optimizer = program.command('optimizer').description('tools for running against an optimizer');

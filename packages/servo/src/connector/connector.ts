@@ -5,6 +5,7 @@ import type { EventDefinition, ParamsInputOf, ParamsOf, ResultOf } from '../even
 import type { AfterHandler, BeforeHandler, OnHandler } from '../events/handlers.js';
 import type { Logger } from '../logging.js';
 import type { Exchange } from '../pubsub/exchange.js';
+import type { Observability } from './observe.js';
 
 /** How far along a connector is. */
 export type Maturity = 'experimental' | 'stable' | 'robust';
@@ -105,6 +106,12 @@ export interface ConnectorHooks {
   start?(): Promise<void> | void;
   /** Called when the servo stops or a CLI command ends: finish or persist work, release resources. */
   close?(): Promise<void> | void;
+  /**
+   * Called once before `start()` when `servo run` serves its HTTP endpoint
+   * (`--http`, `server:`): register metrics and readiness checks. Never
+   * called otherwise, so observing costs nothing when the endpoint is off.
+   */
+  observe?(o: Observability): void;
 }
 
 /** How a command will use the assembly it loads. */
@@ -192,3 +199,4 @@ export interface GeneratedConfig {
 export function defineConnector<C>(definition: ConnectorDefinition<C>): ConnectorDefinition<C> {
   return definition;
 }
+export type * from './observe.js';

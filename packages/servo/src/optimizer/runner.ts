@@ -34,6 +34,15 @@ export interface RunnerOptions {
   readonly stopGraceMs?: number | undefined;
   /** How long a reply is retried before it is given up (default 10 min). */
   readonly replyRetryMs?: number | undefined;
+  /** Told what the loop does (the metrics of `servo run --http`). */
+  readonly observer?: RunnerObserver | undefined;
+}
+
+/** What the loop reports as it runs: commands, requests the optimizer did not take, whether it is reached. */
+export interface RunnerObserver {
+  command(kind: string, status: string, seconds: number): void;
+  apiError(event: string): void;
+  connected(up: boolean): void;
 }
 
 /** Counts kept while the loop runs (for logs and tests). */
@@ -122,6 +131,7 @@ export class OptimizerRunner {
       return;
     }
     const cmd = command as CommandResponse & { cmd: 'DESCRIBE' | 'MEASURE' | 'ADJUST' };
+    const t0 = performance.now();
     const replyEvent = REPLY_EVENT[cmd.cmd];
     const controller = new AbortController();
     this.#command = controller;
@@ -146,6 +156,7 @@ export class OptimizerRunner {
       this.#command = undefined;
     }
     this.stats.replies[reply.status] = (this.stats.replies[reply.status] ?? 0) + 1;
+    this.#o.observer?.command(cmd.cmd, reply.status, (performance.now() - t0) / 1000);
     const level = reply.status === 'ok' ? 'info' : 'warn';
     this.#log[level]({ cmd: cmd.cmd, cmd_uid: cmdUid, status: reply.status, reason: reply.reason, message: reply.message }, `${replyEvent} ${reply.status}`);
     // A reply is posted even while stopping (an aborted command is reported), bounded by the request timeout.
@@ -194,8 +205,11 @@ export class OptimizerRunner {
         const { status, message, reason } = answer.status;
         this.#log.warn({ event, status, message, reason }, `the optimizer answered ${event} with "${status}"`);
       }
+      this.#o.observer?.connected(true);
       return answer;
     } catch (err) {
+      this.#o.observer?.apiError(event);
+      this.#o.observer?.connected(false);
       if (err instanceof OptimizerUnauthorizedError) throw err;
       if (signal.aborted && !(err instanceof OptimizerRequestError && err.details.kind === 'status')) return undefined;
       const details: { status?: number | undefined; body?: string | undefined } = err instanceof OptimizerRequestError ? err.details : {};

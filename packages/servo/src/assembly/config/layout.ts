@@ -11,7 +11,7 @@ import { didYouMean, listChoices } from './suggest.js';
 import type { YamlSource } from './yaml-source.js';
 
 /** Top-level keys that are not connector instances (the core's own sections). */
-export const RESERVED_KEYS: readonly string[] = ['connectors', 'name', 'optimizer'];
+export const RESERVED_KEYS: readonly string[] = ['connectors', 'name', 'optimizer', 'server'];
 
 const INSTANCE_NAME = /^[A-Za-z0-9_\-/.]{3,128}$/;
 

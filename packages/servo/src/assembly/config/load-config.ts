@@ -15,6 +15,7 @@ import { interpolateTree, newInterpolation, type Env, type TreeInterpolation, ty
 import { problemsOf, type IssueLike, type Problem } from './issues.js';
 import { readLayout, RESERVED_KEYS, type Instance } from './layout.js';
 import { OPTIMIZER_SECRET_FIELDS, OptimizerSection } from './optimizer-section.js';
+import { SERVER_SECRET_FIELDS, ServerSection } from './server-section.js';
 import { readOverrides } from './overrides.js';
 import { envValueScrubber } from './scrub.js';
 import { formatPath } from './paths.js';
@@ -42,6 +43,8 @@ export interface LoadedConfig {
   sections: ConfigSection[];
   /** The `optimizer:` section, when the file has one. */
   optimizer?: OptimizerSection | undefined;
+  /** The `server:` section (the HTTP endpoint of `servo run`), when the file has one. */
+  server?: ServerSection | undefined;
   /** With `allowUnsetSecrets`: the secret fields whose `${VAR}` is not set. */
   unsetSecrets?: readonly UnsetSecret[];
 }
@@ -164,28 +167,39 @@ export async function parseConfigText(text: string, file: string, options: Parse
     errors.push(...result.errors);
     if (result.errors.length === 0) sections.push({ name: instance.name, type: instance.type, config: result.config });
   }
-  const optimizer = await validateOptimizer(source, root, env, interpolation, errors);
+  const optimizer = await validateCoreSection(source, root, 'optimizer', OptimizerSection, OPTIMIZER_SECRET_FIELDS, env, interpolation, errors);
+  const server = await validateCoreSection(source, root, 'server', ServerSection, SERVER_SECRET_FIELDS, env, interpolation, errors);
   errors.push(...interpolation.errors);
   if (errors.length) throw new ConfigErrors(sortByPosition(errors));
   const unset = interpolation.unsetSecrets.length ? { unsetSecrets: interpolation.unsetSecrets } : {};
-  return { file, servoName: layout.servoName ?? basename(dirname(file)), sections, ...(optimizer ? { optimizer } : {}), ...unset };
+  return {
+    file,
+    servoName: layout.servoName ?? basename(dirname(file)),
+    sections,
+    ...(optimizer ? { optimizer } : {}),
+    ...(server ? { server } : {}),
+    ...unset,
+  };
 }
 
-/** Validates the `optimizer:` section like a connector's (located errors, the token never echoed). */
-async function validateOptimizer(
+/** Validates a core section (`optimizer:`, `server:`) like a connector's (located errors, secrets never echoed). */
+async function validateCoreSection<T>(
   source: YamlSource,
   root: YAMLMap,
+  key: string,
+  schema: z.ZodType<T>,
+  secretFields: readonly string[],
   env: Env,
   interpolation: TreeInterpolation,
   errors: ConfigError[],
-): Promise<OptimizerSection | undefined> {
-  const pair = source.pairOf(root, 'optimizer') as Instance['section'];
+): Promise<T | undefined> {
+  const pair = source.pairOf(root, key) as Instance['section'];
   if (!pair) return undefined;
-  const instance: Instance = { name: 'optimizer', type: 'optimizer', declaration: pair.key, section: pair };
-  const definition = { type: 'optimizer', secretFields: OPTIMIZER_SECRET_FIELDS } as unknown as ConnectorDefinition;
-  const result = await validateSection(source, instance, definition, OptimizerSection, env, interpolation);
+  const instance: Instance = { name: key, type: key, declaration: pair.key, section: pair };
+  const definition = { type: key, secretFields } as unknown as ConnectorDefinition;
+  const result = await validateSection(source, instance, definition, schema, env, interpolation);
   errors.push(...result.errors);
-  return result.errors.length ? undefined : (result.config as OptimizerSection);
+  return result.errors.length ? undefined : (result.config as T);
 }
 
 async function resolveTypes(instances: readonly Instance[], resolveType: LoadConfigOptions['resolveType']): Promise<Map<string, ConnectorDefinition>> {

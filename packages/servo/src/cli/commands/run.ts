@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Servo } from '../../assembly/servo.js';
 import { ExitError } from '../../errors.js';
+import type { Observed } from '../../observe/index.js';
 import type { OptimizerFlags, OptimizerSettings } from '../../optimizer/config.js';
 import type { CommandContext } from '../context.js';
 import { ExitCodes } from '../exit-codes.js';
@@ -12,7 +13,7 @@ import { ExitCodes } from '../exit-codes.js';
  * and drains. A second signal ends the process at once (the listeners are
  * gone by then, so the signal's default action applies).
  */
-export default async function run(ctx: CommandContext, flags: OptimizerFlags = {}): Promise<void> {
+export default async function run(ctx: CommandContext, flags: OptimizerFlags & { http?: string } = {}): Promise<void> {
   // Listen before starting: a signal during start-up (e.g. while a connector's
   // start hook resumes a backlog) must still shut down cleanly instead of
   // killing the process. Signal listeners do not keep Node's event loop alive,
@@ -29,11 +30,21 @@ export default async function run(ctx: CommandContext, flags: OptimizerFlags = {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  let observed: Observed | undefined;
   try {
     const servo = await ctx.loadServo();
     const { resolveOptimizer } = await import('../../optimizer/config.js');
     const settings = resolveOptimizer(flags, ctx.env, servo.optimizer, { cwd: ctx.cwd, configFile: servo.configFile });
+    // The HTTP endpoint (--http, server:) is loaded only when asked for, and answers /healthz while the servo starts.
+    const httpFlag = flags.http;
+    let started = false;
+    if (httpFlag !== undefined || servo.server) {
+      const { observe, resolveEndpoint } = await import('../../observe/index.js');
+      const where = resolveEndpoint(httpFlag, servo);
+      if (where) observed = await observe(servo, where, { started: () => started, optimizer: settings !== undefined, logger: ctx.logger });
+    }
     await servo.start();
+    started = true;
     ctx.logger.info({ servo: servo.name, connectors: servo.connectors.map((c) => c.name) }, 'servo running');
     if (!settings) {
       ctx.logger.info(
@@ -45,17 +56,25 @@ export default async function run(ctx: CommandContext, flags: OptimizerFlags = {
       release();
       ctx.logger.info({ signal }, 'servo stopping');
     } else {
-      await loop(ctx, servo, settings, stopped, release);
+      await loop(ctx, servo, settings, stopped, release, observed);
     }
     await servo.close();
     ctx.logger.info({ servo: servo.name }, 'servo stopped');
   } finally {
     // Also when loading or starting failed: the listeners go with the command.
     release();
+    await observed?.endpoint.close();
   }
 }
 
-async function loop(ctx: CommandContext, servo: Servo, settings: OptimizerSettings, stopped: Promise<NodeJS.Signals>, release: () => void) {
+async function loop(
+  ctx: CommandContext,
+  servo: Servo,
+  settings: OptimizerSettings,
+  stopped: Promise<NodeJS.Signals>,
+  release: () => void,
+  observed: Observed | undefined,
+) {
   const [{ OptimizerClient }, { OptimizerRunner }] = await Promise.all([import('../../optimizer/client.js'), import('../../optimizer/runner.js')]);
   const version = servoVersion();
   const client = new OptimizerClient(settings, { userAgent: `servo-core v${version}` });
@@ -63,6 +82,7 @@ async function loop(ctx: CommandContext, servo: Servo, settings: OptimizerSettin
     servo,
     client,
     logger: ctx.logger,
+    observer: observed?.metrics.runner,
     hello: {
       agent: `servo-core v${version}`,
       telemetry: { 'servo-core.version': version, 'servo-core.platform': `${process.platform} ${process.arch}`, 'servo-core.node': process.version },

@@ -1,0 +1,142 @@
+/**
+ * The webhooks connector's metrics and readiness, registered through the
+ * core's `observe` hook (only when `servo run` serves its HTTP endpoint).
+ * Totals the engine keeps anyway (deliveries, pending, dead, circuit) are
+ * read when `/metrics` is scraped; attempts reach the registry through the
+ * engine's `onAttempt` callback, set only when observed: delivery pays
+ * nothing for metrics that are off. Labels are webhook names, outcomes and
+ * result classes: never a URL, header, secret or body.
+ * @module
+ */
+import { accessSync, constants, existsSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { GaugeSetter, Observability, ObservedCounter, ObservedHistogram } from 'servo-core';
+import type { WebhooksConfig } from './config/index.js';
+import type { DeliveryEngine } from './delivery/engine.js';
+import type { Attempt } from './delivery/types.js';
+import type { GateDecision } from './gate/index.js';
+
+/** How a gate's answer ended for the event. */
+export type GateClass = 'allow' | 'cancel' | 'failed-open' | 'failed-closed';
+
+/** An attempt's result class: the status class, or why there was no answer. */
+export function resultClass(a: Pick<Attempt, 'status' | 'error' | 'outcome'>): string {
+  if (a.status !== undefined) {
+    if (a.status >= 300 && a.status < 400) return 'redirect';
+    return a.status >= 200 && a.status < 300 ? '2xx' : a.status < 500 ? '4xx' : '5xx';
+  }
+  return a.error?.startsWith('WEBHOOK_TIMEOUT') ? 'timeout' : 'network';
+}
+
+/** Seconds buckets of one attempt's latency: 1 ms to the 10 s default timeout and past it. */
+const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+/** One connector instance's metrics. */
+export class WebhookMetrics {
+  readonly #attempts: ObservedCounter;
+  readonly #latency: ObservedHistogram;
+  readonly #gates: ObservedCounter;
+  /** Deliveries that met a 410 (their endpoint disabled), per webhook. */
+  readonly #gone = new Map<string, number>();
+  /** Passed to the engine as `onAttempt`. */
+  readonly onAttempt = (a: Attempt): void => {
+    const webhook = a.webhook;
+    this.#attempts.inc({ webhook, result: resultClass(a) });
+    this.#latency.observe({ webhook }, a.durationMs / 1000);
+    if (a.outcome === 'gone') this.#gone.set(webhook, (this.#gone.get(webhook) ?? 0) + 1);
+  };
+
+  constructor(o: Observability, instance: string, config: WebhooksConfig, engine: () => DeliveryEngine | undefined) {
+    const names = config.webhooks.map((w) => w.name);
+    this.#attempts = o.counter({
+      name: 'servo_webhook_attempts_total',
+      help: 'Delivery attempts by webhook and result (2xx, 4xx, 5xx, redirect, timeout, network)',
+      labelNames: ['webhook', 'result'],
+    });
+    this.#latency = o.histogram({
+      name: 'servo_webhook_attempt_duration_seconds',
+      help: 'Latency of one delivery attempt, to the end of the answer',
+      labelNames: ['webhook'],
+      buckets: LATENCY_BUCKETS,
+    });
+    this.#gates = o.counter({
+      name: 'servo_webhook_gate_decisions_total',
+      help: 'Before-webhook decisions: allow, cancel, failed-open (failure_policy ignore), failed-closed (failure_policy fail)',
+      labelNames: ['webhook', 'decision'],
+    });
+    const each = (fn: (set: GaugeSetter, snap: ReturnType<DeliveryEngine['snapshot']>) => void) => (set: GaugeSetter) => {
+      const e = engine();
+      if (e) fn(set, e.snapshot());
+    };
+    o.counter({
+      name: 'servo_webhook_deliveries_total',
+      help: 'Deliveries by webhook and outcome in this process: delivered, retried (attempts followed by a retry), dead, dropped (memory queue full), disabled (met a 410 Gone)',
+      labelNames: ['webhook', 'outcome'],
+      collect: each((set, snap) => {
+        for (const [webhook, s] of Object.entries(snap.endpoints)) {
+          set({ webhook, outcome: 'delivered' }, s.delivered);
+          set({ webhook, outcome: 'retried' }, s.retried);
+          set({ webhook, outcome: 'dead' }, s.dead);
+          set({ webhook, outcome: 'dropped' }, s.dropped);
+          set({ webhook, outcome: 'disabled' }, this.#gone.get(webhook) ?? 0);
+        }
+      }),
+    });
+    o.gauge({
+      name: 'servo_webhook_pending',
+      help: 'Deliveries waiting to be delivered; scope "store": counted in the shared sqlite store (every process using it), "process": this process',
+      labelNames: ['webhook', 'scope'],
+      collect: each((set, snap) => {
+        const scope = snap.persistent ? 'store' : 'process';
+        for (const [webhook, s] of Object.entries(snap.endpoints)) set({ webhook, scope }, s.queueDepth);
+      }),
+    });
+    o.gauge({
+      name: 'servo_webhook_dead',
+      help: 'Dead-lettered deliveries kept (servo webhooks dead); scope "store": the shared sqlite store, "process": this process',
+      labelNames: ['webhook', 'scope'],
+      collect: each((set, snap) => {
+        const scope = snap.persistent ? 'store' : 'process';
+        for (const [webhook, s] of Object.entries(snap.endpoints)) set({ webhook, scope }, s.deadStored);
+      }),
+    });
+    o.gauge({
+      name: 'servo_webhook_circuit_state',
+      help: 'Circuit breaker of a webhook: 1 for its current state (closed, open, half-open), 0 for the others',
+      labelNames: ['webhook', 'state'],
+      collect: each((set, snap) => {
+        for (const [webhook, s] of Object.entries(snap.endpoints)) {
+          for (const state of ['closed', 'open', 'half-open']) set({ webhook, state }, s.circuit === state ? 1 : 0);
+        }
+      }),
+    });
+    o.gauge({
+      name: 'servo_webhook_disabled',
+      help: '1 while a webhook is disabled by a 410 Gone (until servo webhooks enable NAME)',
+      labelNames: ['webhook'],
+      collect: each((set, snap) => {
+        for (const [webhook, s] of Object.entries(snap.endpoints)) set({ webhook }, s.disabled ? 1 : 0);
+      }),
+    });
+    for (const webhook of names) for (const result of ['2xx', '4xx', '5xx']) this.#attempts.inc({ webhook, result }, 0);
+    const store = config.settings.store;
+    o.readiness(`${instance}.store`, () => {
+      if (!engine()) return { ok: false, detail: 'the delivery engine has not started' };
+      if (store.kind !== 'sqlite') return { ok: true, detail: 'memory' };
+      const target = existsSync(store.file) ? store.file : dirname(store.file);
+      try {
+        accessSync(target, constants.W_OK);
+        return { ok: true, detail: 'sqlite' };
+      } catch {
+        return { ok: false, detail: 'the sqlite store is not writable' };
+      }
+    });
+  }
+
+  /** Counts a before-webhook's decision; `answered`: the webhook answered 2xx. */
+  gate(webhook: string, answered: boolean, decision: GateDecision): void {
+    const cls: GateClass =
+      decision.action === 'proceed' ? 'allow' : decision.action === 'proceed-after-failure' ? 'failed-open' : answered ? 'cancel' : 'failed-closed';
+    this.#gates.inc({ webhook, decision: cls });
+  }
+}
