@@ -17,6 +17,7 @@ import { WebhookStoreError } from './errors.js';
 import { storePathProblem } from './delivery/store-path.js';
 import type { DrainSummary, EndpointStats, SendOutcome, WebhookEndpoint, WebhookResponse } from './delivery/types.js';
 import { decide } from './gate/index.js';
+import { afterMatch, gateMatch, messageMatch } from './gate/match.js';
 import { WebhookMetrics } from './metrics.js';
 import { EventBodies } from './payload/body.js';
 import { contentTypeOf } from './payload/content-type.js';
@@ -239,6 +240,10 @@ export class WebhooksEmitter {
     const decisions = await Promise.all(
       hooks.map(async (w) => {
         const { id, body } = message(bodies, w);
+        if (w.match) {
+          const m = gateMatch(w, name, body, this.#log);
+          if (!m.send) return { w, decision: m.decision };
+        }
         const outcome = await this.send(w, name, body, id, w.deadlineMs, signal);
         if (outcome.ok) this.#onResponse(w.name, name, id, outcome.response);
         const decision = decide(w, outcome);
@@ -268,6 +273,7 @@ export class WebhooksEmitter {
     const bodies = this.#bodies(name, params, results);
     for (const w of hooks) {
       const { id, body } = message(bodies, w);
+      if (w.match && !afterMatch(w, name, body, this.#log)) continue;
       try {
         engine.enqueue({ webhook: w.name, event: name, body, contentType: contentTypeOf(w.wire), id });
       } catch (err) {
@@ -287,6 +293,7 @@ export class WebhooksEmitter {
       return;
     }
     // A delivery the store refuses is recorded like an after-event's: the command ends naming the error and the delivery.
+    if (w.match && !messageMatch(w, channel, message, this.#log)) return;
     const event = `channel:${channel}`;
     let engine: DeliveryEngine;
     try {

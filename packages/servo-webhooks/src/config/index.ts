@@ -9,6 +9,7 @@ import { checkUrlAndHeaders } from './checks.js';
 import { inputFileProblem } from '../files.js';
 import { listOf, webhookName, wireField, wireOf } from './compat.js';
 import type { Wire } from '../payload/content-type.js';
+import { compileMatch, type MatchCondition } from './match.js';
 
 /**
  * Configuration of the webhooks connector.
@@ -74,6 +75,8 @@ export interface WebhookConfig {
   readonly deadlineMs: number;
   /** Layout and content type of its bodies (`legacy`: as servo-webhooks 0.3 sent them). */
   readonly wire: Wire;
+  /** When it applies (`match:`, a CEL expression); absent: always. */
+  readonly match?: MatchCondition | undefined;
 }
 
 /** Connector-level delivery settings. */
@@ -160,6 +163,7 @@ function webhookSchema(events: readonly string[]) {
       failure_policy: z.enum(['ignore', 'fail']).optional(),
       deadline: boundedDuration(DEFAULTS.deadline, 'deadline'),
       wire: wireField(),
+      match: z.string().trim().min(1, 'match cannot be empty: write a CEL condition, or leave match out').optional(),
     })
     .superRefine((w, ctx) => {
       // A malformed `whsec_` key would fail every request at signing time: reject it here.
@@ -293,6 +297,7 @@ function normalise(raw: any, zctx: z.RefinementCtx, isList: boolean, configDir: 
       failurePolicy: w.failure_policy ?? D.failurePolicy,
       deadlineMs: w.deadline,
       wire: wireOf(w),
+      ...(w.match === undefined ? {} : { match: matchOf(w.match, zctx, isList ? [i, 'match'] : ['webhooks', i, 'match']) }),
     };
   });
   for (const cycle of responseCycles(webhooks)) {
@@ -368,6 +373,17 @@ export function encodeConfig(config: WebhooksConfig): unknown {
       ...(w.events.some((e) => e.preposition === 'before') ? { failure_policy: w.failurePolicy } : {}),
       deadline: d(w.deadlineMs),
       ...(w.wire === 'legacy' ? { wire: w.wire } : {}),
+      ...(w.match ? { match: w.match.source } : {}),
     })),
   };
+}
+
+/** The compiled `match` expression, or a located issue (and undefined) when it does not compile. */
+function matchOf(source: string, zctx: z.RefinementCtx, path: (string | number)[]): MatchCondition | undefined {
+  try {
+    return compileMatch(source);
+  } catch (err) {
+    zctx.addIssue({ code: 'custom', message: (err as Error).message, path });
+    return undefined;
+  }
 }
