@@ -1,5 +1,5 @@
 /**
- * `servo webhooks list | dead | enable | schema | trigger | listen`: the webhooks, the
+ * `servo webhooks list | dead | enable | schema | trigger | listen | verify`: the webhooks, the
  * read-only dead-letter view of a SQLite store, re-enabling a webhook a 410
  * disabled, request body schemas, real signed test requests and a receiver
  * for development.
@@ -10,6 +10,7 @@ import type { Command } from 'commander';
 import type { CliContext } from 'servo-core';
 import { parseLimit } from './limit.js';
 import type { ListenOptions } from './listen.js';
+import type { VerifyCliOptions } from './verify.js';
 
 /** Mounts the sub-commands under `servo webhooks`. */
 export function register(group: Command, ctx: CliContext): void {
@@ -52,6 +53,18 @@ export function register(group: Command, ctx: CliContext): void {
     .option('--quiet', 'one line per delivery, without the body')
     .action(async (opts: ListenOptions) => (await import('./listen.js')).listen(ctx, opts));
   group
+    .command('verify')
+    .argument('[body_file]', 'the raw request body, byte for byte (optional with a listen record in --headers)')
+    .description("check a saved request's signatures: which schemes verify and why not; exit 0 only when each scheme present verifies")
+    .option('--secret <secret>', 'a secret to verify with (repeat for several: any may match)', collectValues)
+    .option('--secret-env <var>', 'an environment variable holding a secret (repeatable; keeps it out of shell history)', collectValues)
+    .option('--public-key <whpk>', 'a whpk_ ed25519 public key for v1a signatures (repeatable)', collectValues)
+    .option('-H, --header <header>', "a request header, 'name: value' (repeatable)", collectValues)
+    .option('--headers <file>', 'headers from a JSON file: an object of headers, or a record of servo webhooks listen --output json')
+    .option('--tolerance <seconds>', 'largest webhook-timestamp distance from now, either way', '300')
+    .option('--no-timestamp-check', 'skip the timestamp check (a request saved long ago)')
+    .action(async (bodyFile: string | undefined, opts: VerifyCliOptions) => (await import('./verify.js')).verifyCommand(ctx, bodyFile, opts));
+  group
     .command('trigger')
     .argument('<event>', 'before:EVENT, after:EVENT or ping')
     .argument('[target]', 'a webhook name or a URL (default: every webhook configured for the event)')
@@ -62,4 +75,9 @@ export function register(group: Command, ctx: CliContext): void {
     .action(async (event: string, target: string | undefined, opts: { data?: string; secretEnv: string; connector?: string }) =>
       (await import('./trigger.js')).trigger(ctx, event, target, opts),
     );
+}
+
+/** Collects a repeatable option's values. */
+function collectValues(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }

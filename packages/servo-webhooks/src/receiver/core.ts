@@ -87,7 +87,7 @@ function tolerance(opts: VerifyOptions): number | undefined {
 
 async function checkServo(backend: CryptoBackend, header: string, secrets: readonly ParsedSecret[], body: Uint8Array): Promise<SchemeResult> {
   const scheme = 'x-servo-signature';
-  if (secrets.length === 0) return { scheme, ok: undefined, reason: 'not checked: it needs a secret and none was given' };
+  if (secrets.length === 0) return { scheme, ok: undefined, reason: 'it needs a secret and none was given' };
   const value = header.trim();
   if (!HEX40.test(value)) return { scheme, ok: false, code: 'malformed_header', reason: 'not 40 hex digits (an HMAC-SHA1)' };
   const given = hexBytes(value);
