@@ -7,6 +7,7 @@
  */
 import { defineConnector } from 'servo-core';
 import { configSchema, encodeConfig, type WebhooksConfig } from './config/index.js';
+import { webhookWarnings } from './config/warnings.js';
 import { WebhooksEmitter } from './emitter.js';
 import { generateConfig } from './generate.js';
 import { VERSION } from './version.js';
@@ -35,6 +36,21 @@ export const webhooksDefinition = defineConnector<WebhooksConfig>({
         tags: ['webhooks'],
         run: () => emitter.ping(w),
       });
+      const warnings = webhookWarnings(w);
+      if (warnings.length > 0) {
+        // Severity warning: servo check shows it without failing.
+        ctx.check({
+          name: `webhook ${w.name} settings`,
+          description: `settings of ${w.name} that work but deserve a look`,
+          severity: 'warning',
+          tags: ['webhooks'],
+          run: () => {
+            const err = new Error(warnings.join('; ')) as Error & { hint: string };
+            err.hint = `review webhook "${w.name}" in servo.yaml`;
+            throw err;
+          },
+        });
+      }
     }
     return {
       // A running servo resumes the deliveries a sqlite store kept, before its first event.

@@ -5,7 +5,7 @@ import { ExitError } from '../../errors.js';
 import { ExitCodes } from '../exit-codes.js';
 import { json, table } from '../output.js';
 
-/** `servo check`: exit 1 when a check fails. */
+/** `servo check`: exit 1 when a check fails; a failed check of severity `warning` is shown as WARNING and does not fail it. */
 export default async function check(ctx: CommandContext): Promise<void> {
   const servo = await ctx.loadServo();
   const results = completedResults(await servo.dispatch(checkEvent, {}), ctx);
@@ -19,11 +19,16 @@ export default async function check(ctx: CommandContext): Promise<void> {
     ctx.write(
       table(
         ['CONNECTOR', 'CHECK', 'SEVERITY', 'RESULT', 'MESSAGE', 'HINT'],
-        checks.map((c) => [c.connector, c.name, c.severity, c.success ? 'ok' : 'FAILED', c.message, c.success ? '' : c.hint]),
+        checks.map((c) => [c.connector, c.name, c.severity, c.success ? 'ok' : isWarning(c) ? 'WARNING' : 'FAILED', c.message, c.success ? '' : c.hint]),
         { fitTo: ctx.stdout },
       ),
     );
   }
-  const failed = checks.filter((c) => !c.success).length;
+  const failed = checks.filter((c) => !c.success && !isWarning(c)).length;
   if (failed) throw new ExitError(ExitCodes.failed, `servo: ${failed} of ${checks.length} checks failed`);
+}
+
+/** A failed check of severity `warning`: advice, not a failure of readiness. */
+function isWarning(c: { success: boolean; severity: string }): boolean {
+  return !c.success && c.severity === 'warning';
 }
