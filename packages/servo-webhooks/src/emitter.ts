@@ -9,6 +9,7 @@ import {
   type Observability,
   type Subscription,
 } from 'servo-core';
+import { announce, leftPending } from './announce.js';
 import type { WebhookConfig, WebhooksConfig } from './config/index.js';
 import type { DeliveryEngine } from './delivery/engine.js';
 import { newMessageId } from './delivery/id.js';
@@ -125,12 +126,19 @@ export class WebhooksEmitter {
    * only what they queue, and leave the backlog to the running servo.
    */
   async start(): Promise<void> {
+    let engine: DeliveryEngine;
     try {
-      await this.engine({ resume: true });
+      engine = await this.engine({ resume: true });
     } catch (err) {
       // A servo that cannot keep its deliveries does not start (a configuration problem: exit 2).
       throw this.#storeError((err as Error).message);
     }
+    // What this servo serves, said once at start: the webhooks and the backlog it resumes.
+    announce(
+      this.#log,
+      this.#ctx.config,
+      Object.values(engine.stats()).reduce((n, s) => n + s.queueDepth, 0),
+    );
   }
 
   /** A located configuration error about the store setting. */
@@ -223,6 +231,7 @@ export class WebhooksEmitter {
     await engine.close();
     const err = failed();
     if (err) throw err;
+    leftPending(this.#log, this.#ctx.config, summary.pending);
     if (summary.lost.length > 0) {
       // Say it where the operator looks, not only in the JSON log.
       const more = summary.pending > summary.lost.length ? ` (and ${summary.pending - summary.lost.length} more)` : '';

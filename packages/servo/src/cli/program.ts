@@ -24,6 +24,22 @@ const CORE_COMMANDS = new Set([
   'help',
 ]);
 
+/** What `servo run --help` adds: what run does with an optimizer, and without one. */
+const RUN_HELP = `
+With an optimizer (--optimizer or --url, OPSANI_* variables, or the optimizer: section of
+servo.yaml), run asks it what to do next and carries out each command it sends (describe,
+measure, adjust), reporting the results, until SIGINT or SIGTERM; then it says GOODBYE,
+dispatches shutdown and finishes its webhook deliveries.
+
+Without one, run dispatches startup, serves pub/sub channels and webhooks (resuming the
+backlog a sqlite store kept), and waits for SIGINT or SIGTERM. Nothing triggers measure or
+adjust then: run them yourself, e.g. from cron:
+  */5 * * * *  cd /srv/app && npx servo measure
+
+At start it logs its connectors, each webhook (events or channels, URL with credentials
+masked, failure policy), the webhook store and its pending backlog, the optimizer or its
+absence, and the HTTP endpoint if any.`;
+
 /**
  * Runs the `servo` CLI with `argv` (without `node servo`) and resolves with the
  * exit code, one of {@link ExitCodes}: 0 success, 1 the operation failed or was
@@ -61,7 +77,9 @@ function buildProgram(ctx: CommandContext): Command {
     .addOption(new Option('-o, --output <format>', 'output of data commands').choices(['table', 'json']).default('table'))
     .addOption(new Option('--log-level <level>', 'minimum log level on stderr').choices(LOG_LEVELS))
     .addOption(
-      new Option('--log-format <format>', 'readable lines or JSON lines on stderr (default: $SERVO_LOG_FORMAT, else pretty on a terminal)').choices(LOG_FORMATS),
+      new Option('--log-format <format>', 'readable lines or JSON lines on stderr (default: $SERVO_LOG_FORMAT, else pretty on a terminal)').choices(
+        LOG_FORMATS,
+      ),
     )
     .version(versionLine(), '-V, --version', 'print the version (as `servo version`)')
     .helpCommand('help [command]', 'show help for a command or command group')
@@ -159,6 +177,7 @@ function buildProgram(ctx: CommandContext): Command {
     .option('--url <url>', 'full optimizer URL, overriding --base-url and --optimizer (default: $OPSANI_URL or optimizer.url)')
     .option('--http <host:port>', 'serve /metrics, /healthz and /readyz on this address, e.g. 127.0.0.1:9464 (default: server.listen of servo.yaml, else off)')
     .description('run the servo, driving the optimization loop when an optimizer is configured, until SIGINT or SIGTERM')
+    .addHelpText('after', RUN_HELP)
     .action(lazy(() => import('./commands/run.js')));
   const optimizer = program.command('optimizer').description('tools for running against an optimizer');
   optimizer

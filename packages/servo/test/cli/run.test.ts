@@ -91,7 +91,8 @@ describe('servo run', () => {
       .map((l) => (JSON.parse(l) as { msg: string }).msg);
     expect(messages).toEqual([
       'servo running',
-      'no optimizer is configured (--optimizer, OPSANI_OPTIMIZER or the optimizer: section of servo.yaml): no optimization loop runs; ' +
+      'no optimizer is configured (--optimizer, OPSANI_OPTIMIZER or the optimizer: section of servo.yaml): no optimization loop runs, ' +
+        'and nothing triggers measure or adjust (run `servo measure` or `servo adjust` for that, e.g. from cron); ' +
         'the startup and shutdown events, channels and the resumption of webhook backlogs still happen until SIGINT or SIGTERM',
       'servo stopping',
       'servo stopped',

@@ -1,10 +1,29 @@
 import { readFileSync } from 'node:fs';
 import type { Servo } from '../../assembly/servo.js';
 import { ExitError } from '../../errors.js';
+import { describeLogLine } from '../../log-pretty.js';
 import type { Observed } from '../../observe/index.js';
 import type { OptimizerFlags, OptimizerSettings } from '../../optimizer/config.js';
 import type { CommandContext } from '../context.js';
 import { ExitCodes } from '../exit-codes.js';
+
+const RUNNING = 'servo running';
+const OPTIMIZER = 'optimization loop';
+/** Also what the README and `servo run --help` say: with no optimizer, nothing asks for measure or adjust. */
+const NO_OPTIMIZER =
+  'no optimizer is configured (--optimizer, OPSANI_OPTIMIZER or the optimizer: section of servo.yaml): no optimization loop runs, ' +
+  'and nothing triggers measure or adjust (run `servo measure` or `servo adjust` for that, e.g. from cron); ' +
+  'the startup and shutdown events, channels and the resumption of webhook backlogs still happen until SIGINT or SIGTERM';
+
+// The start-up lines as a person reads them (--log-format pretty).
+describeLogLine(RUNNING, (f) => {
+  const names = f.connectors as string[];
+  const types = f.types as string[];
+  const list = names.map((n, i) => (types[i] === n ? n : `${n} (${types[i]})`)).join(', ');
+  return `servo ${f.servo} running with ${names.length ? `connectors ${list}` : 'no connectors'}`;
+});
+describeLogLine(OPTIMIZER, (f) => `driving the optimization loop of ${f.id ?? 'the optimizer'} at ${f.optimizer}`);
+describeLogLine(NO_OPTIMIZER, () => NO_OPTIMIZER);
 
 /**
  * `servo run`: starts the assembly, then drives the optimization loop when an
@@ -45,17 +64,14 @@ export default async function run(ctx: CommandContext, flags: OptimizerFlags & {
     }
     await servo.start();
     started = true;
-    ctx.logger.info({ servo: servo.name, connectors: servo.connectors.map((c) => c.name) }, 'servo running');
+    ctx.logger.info({ servo: servo.name, connectors: servo.connectors.map((c) => c.name), types: servo.connectors.map((c) => c.type) }, RUNNING);
     if (!settings) {
-      ctx.logger.info(
-        { optimizer: null },
-        'no optimizer is configured (--optimizer, OPSANI_OPTIMIZER or the optimizer: section of servo.yaml): no optimization loop runs; ' +
-          'the startup and shutdown events, channels and the resumption of webhook backlogs still happen until SIGINT or SIGTERM',
-      );
+      ctx.logger.info({ optimizer: null }, NO_OPTIMIZER);
       const signal = await stopped;
       release();
       ctx.logger.info({ signal }, 'servo stopping');
     } else {
+      ctx.logger.info({ optimizer: settings.endpoint, ...(settings.id ? { id: settings.id } : {}) }, OPTIMIZER);
       await loop(ctx, servo, settings, stopped, release, observed);
     }
     await servo.close();
