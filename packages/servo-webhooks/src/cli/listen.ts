@@ -79,7 +79,7 @@ export async function listen(ctx: CliContext, opts: ListenOptions): Promise<void
     attempts.set(id, attempt);
     const event = header('x-servo-event') ?? str(parsed?.event) ?? '(unknown event)';
     const webhook = str((parsed?.webhook as Record<string, unknown> | undefined)?.name) ?? '(unnamed)';
-    const checks = checkSignatures(body, req.headers, secret);
+    const checks = await checkSignatures(body, req.headers, secret);
     const answer = plan(event);
     count(tally, event, attempt, checks, answer.status);
     const time = new Date().toISOString();
