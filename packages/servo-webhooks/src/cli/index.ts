@@ -44,7 +44,7 @@ export function register(group: Command, ctx: CliContext): void {
     .description('a receiver for development: print each delivery (signatures verified or why not, the body) and answer as told; Ctrl-C prints a summary')
     .option('--port <n>', 'port to listen on (0: any free port)', '8080')
     .option('--host <address>', 'address to listen on', '127.0.0.1')
-    .option('--secret <secret>', 'verify signatures with this secret')
+    .option('--secret <secret>', 'verify signatures with this secret (repeat for several: any may match)', collectValues)
     .option('--webhook <name>', 'verify signatures with the secret of this webhook in servo.yaml')
     .option('--cancel <reason>', 'answer before: events with the cancel protocol and this reason')
     .option('--status <n>', 'answer with this HTTP status (default 200)')

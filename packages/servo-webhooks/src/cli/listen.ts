@@ -19,7 +19,7 @@ import { checkSignatures, type SchemeCheck } from './listen-check.js';
 export interface ListenOptions {
   port: string;
   host: string;
-  secret?: string;
+  secret?: string[];
   webhook?: string;
   cancel?: string;
   status?: string;
@@ -54,7 +54,7 @@ export async function listen(ctx: CliContext, opts: ListenOptions): Promise<void
   const port = Number(opts.port);
   if (!/^\d+$/.test(opts.port) || port > 65535) throw new UsageError(`--port ${opts.port}: expected a port number from 0 to 65535`);
   const plan = answerPlan(opts);
-  const { secret, source } = await secretOf(ctx, opts);
+  const { secrets, source } = await secretsOf(ctx, opts);
   const json = outputOf(ctx) === 'json';
   const note = (text: string) => (json ? ctx.stderr : ctx.stdout).write(text);
   const attempts = new Map<string, number>();
@@ -79,7 +79,7 @@ export async function listen(ctx: CliContext, opts: ListenOptions): Promise<void
     attempts.set(id, attempt);
     const event = header('x-servo-event') ?? str(parsed?.event) ?? '(unknown event)';
     const webhook = str((parsed?.webhook as Record<string, unknown> | undefined)?.name) ?? '(unnamed)';
-    const checks = await checkSignatures(body, req.headers, secret);
+    const checks = await checkSignatures(body, req.headers, secrets);
     const answer = plan(event);
     count(tally, event, attempt, checks, answer.status);
     const time = new Date().toISOString();
@@ -142,18 +142,18 @@ export async function listen(ctx: CliContext, opts: ListenOptions): Promise<void
   else write(ctx, summaryText(tally));
 }
 
-async function secretOf(ctx: CliContext, opts: ListenOptions): Promise<{ secret: string | undefined; source: string }> {
+async function secretsOf(ctx: CliContext, opts: ListenOptions): Promise<{ secrets: string[] | undefined; source: string }> {
   if (opts.secret !== undefined && opts.webhook !== undefined) throw new UsageError('give --secret or --webhook, not both');
   if (opts.secret !== undefined) {
-    if (opts.secret === '') throw new UsageError('--secret cannot be empty');
-    return { secret: opts.secret, source: 'checked with --secret' };
+    if (opts.secret.some((s) => s === '')) throw new UsageError('--secret cannot be empty');
+    return { secrets: opts.secret, source: `checked with --secret${opts.secret.length > 1 ? ` (${opts.secret.length}, any may match)` : ''}` };
   }
-  if (opts.webhook === undefined) return { secret: undefined, source: 'not checked, give --secret or --webhook NAME' };
+  if (opts.webhook === undefined) return { secrets: undefined, source: 'not checked, give --secret or --webhook NAME' };
   const servo = await ctx.loadServo();
   const all = webhookInstances(servo).flatMap((i) => i.config.webhooks);
   const w = all.find((x) => x.name === opts.webhook);
   if (!w) throw new UsageError(`no webhook named "${opts.webhook}"; configured: ${all.map((x) => x.name).join(', ') || 'none'}`);
-  return { secret: w.secret, source: `checked with the secret of webhook "${w.name}"` };
+  return { secrets: [w.secret], source: `checked with the secret of webhook "${w.name}"` };
 }
 
 /** The answer to each delivery, from the flags. */

@@ -147,6 +147,16 @@ describe('servo webhooks listen', () => {
     await l.stop();
   });
 
+  it('--secret repeated: a delivery signed with any of them verifies (rotation)', async () => {
+    const l = await listen(['--secret', 'old-secret', '--secret', SECRET, '--quiet']);
+    expect(l.out() + l.err()).toContain('checked with --secret (2, any may match)');
+    expect((await trigger('after:measure', l.url)).code).toBe(0);
+    expect((await trigger('after:measure', l.url, 'old-secret')).code).toBe(0);
+    await waitFor(() => (l.out().match(/->/g) ?? []).length >= 2, 10_000, 'two deliveries');
+    expect(l.out().match(/x-servo-signature ✓ webhook-signature ✓ -> 200/g)).toHaveLength(2);
+    await l.stop();
+  });
+
   it('counts attempts by id: retries of a 503 (--fail-rate 1) from a running servo are attempts 1, 2, 3', async () => {
     const p = await project('after:measure', 'backoff: { max_tries: 3, max_time: 1m }');
     const l = await listen(['--webhook', 'store', '--fail-rate', '1', '--quiet', '--port', String(p.port)], p);
