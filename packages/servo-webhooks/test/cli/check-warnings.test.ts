@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../../../test-support/index.js';
-import type { WebhookConfig } from '../../src/config/index.js';
+import { configSchema, type WebhookConfig } from '../../src/config/index.js';
 import { webhookWarnings } from '../../src/config/warnings.js';
 import { useGateProject } from '../helpers/gate.js';
 
@@ -63,19 +63,8 @@ webhooks:
 });
 
 describe('plain http:// warning', () => {
-  const w = (url: string): WebhookConfig => ({
-    name: 'w',
-    events: [{ preposition: 'after', event: 'measure' }],
-    channels: [],
-    url,
-    secret: 'a-long-enough-secret',
-    headers: {},
-    retry: false,
-    timeoutMs: 1000,
-    failurePolicy: 'fail',
-    deadlineMs: 30_000,
-    wire: 'standard',
-  });
+  const w = (url: string): WebhookConfig =>
+    configSchema({ events: ['measure'] }).parse([{ name: 'w', events: 'after:measure', url, secret: 'a-long-enough-secret' }]).webhooks[0]!;
   it.each(['http://hooks.example.com/x', 'http://10.0.0.5:8080/', 'http://[2001:db8::1]/'])('warns for %s', (url) => {
     expect(webhookWarnings(w(url))).toEqual([expect.stringMatching(/^its signed requests go over plain http:\/\/ to .*; use https:\/\/$/)]);
   });
