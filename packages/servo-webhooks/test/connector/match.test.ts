@@ -5,8 +5,10 @@
  * failure_policy, an after-webhook skipped with a warning, the decision at debug.
  */
 import { describe, expect, it } from 'vitest';
+import { Message } from 'servo-core';
 import { runCli } from '../../../../test-support/index.js';
 import { useGateProject } from '../helpers/gate.js';
+import { webhooksServo } from '../helpers/servo.js';
 
 const CANCEL = 'application/vnd.opsani.servo.errors.CancelEventError+json';
 const g = useGateProject(() => ({ status: 200, headers: { 'content-type': CANCEL }, body: JSON.stringify({ reason: 'no replicas today' }) }), {
@@ -83,6 +85,28 @@ webhooks:
     expect(failed.stderr).toContain('its match expression failed');
     expect(failed.stderr).toContain('delivery skipped');
     expect(g.rx.requests).toHaveLength(1);
+  });
+
+  it('a channel webhook sees message: channel, content type and JSON content', async () => {
+    const { servo } = await webhooksServo([
+      {
+        name: 'hot',
+        channels: ['metrics.*'],
+        url: g.rx.url('/hot'),
+        secret: 's',
+        match: "message.content_type == 'application/json' && message.content.cpu > 0.9",
+      },
+    ]);
+    try {
+      await servo.start();
+      await servo.exchange.publish('metrics.cpu', Message.json({ cpu: 0.5 }));
+      await servo.exchange.publish('metrics.cpu', Message.json({ cpu: 0.95 }));
+      await servo.exchange.publish('metrics.raw', Message.text('cpu 0.99'));
+      await g.rx.waitFor(1);
+    } finally {
+      await servo.close();
+    }
+    expect(g.rx.requests.map((r) => r.json().cpu)).toEqual([0.95]);
   });
 
   it('servo config shows the expression as written', async () => {
