@@ -77,7 +77,7 @@ async function captured(ref = 'after:measure') {
   return { headers, body: req!.body };
 }
 
-const post = (url: string, headers: Record<string, string>, body: Uint8Array) => fetch(url, { method: 'POST', headers, body });
+const post = (url: string, headers: Record<string, string>, body: Uint8Array) => fetch(url, { method: 'POST', headers, body: Buffer.from(body) });
 
 describe('servo webhooks listen', () => {
   it('verifies a good delivery from trigger, prints event, webhook, id, attempt and the pretty body, and SIGINT prints a summary', async () => {
