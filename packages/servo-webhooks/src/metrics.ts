@@ -28,8 +28,14 @@ export function resultClass(a: Pick<Attempt, 'status' | 'error' | 'outcome'>): s
   return a.error?.startsWith('WEBHOOK_TIMEOUT') ? 'timeout' : 'network';
 }
 
-/** Seconds buckets of one attempt's latency: 1 ms to the 10 s default timeout and past it. */
-const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+/**
+ * Seconds buckets of one attempt's latency, 10 ms to 5 s (the default timeout is 10 s): few, because every
+ * webhook has its own series and a scrape formats them all (100 webhooks: bench/observe.mjs).
+ */
+const LATENCY_BUCKETS = [0.01, 0.05, 0.25, 1, 5];
+
+/** The value of `servo_webhook_circuit_state` per breaker state. */
+const CIRCUIT_VALUE = { closed: 0, 'half-open': 1, open: 2 } as const;
 
 /** One connector instance's metrics. */
 export class WebhookMetrics {
@@ -38,16 +44,28 @@ export class WebhookMetrics {
   readonly #gates: ObservedCounter;
   /** Deliveries that met a 410 (their endpoint disabled), per webhook. */
   readonly #gone = new Map<string, number>();
+  /** Each webhook's series, resolved on its first attempt (no label hashing per attempt). */
+  readonly #series = new Map<string, { latency: { observe(v: number): void }; results: Map<string, { inc(): void }> }>();
   /** Passed to the engine as `onAttempt`. */
   readonly onAttempt = (a: Attempt): void => {
     const webhook = a.webhook;
-    this.#attempts.inc({ webhook, result: resultClass(a) });
-    this.#latency.observe({ webhook }, a.durationMs / 1000);
+    let s = this.#series.get(webhook);
+    if (!s) {
+      s = { latency: this.#latency.child({ webhook }), results: new Map() };
+      this.#series.set(webhook, s);
+    }
+    const result = resultClass(a);
+    let counter = s.results.get(result);
+    if (!counter) {
+      counter = this.#attempts.child({ webhook, result });
+      s.results.set(result, counter);
+    }
+    counter.inc();
+    s.latency.observe(a.durationMs / 1000);
     if (a.outcome === 'gone') this.#gone.set(webhook, (this.#gone.get(webhook) ?? 0) + 1);
   };
 
   constructor(o: Observability, instance: string, config: WebhooksConfig, engine: () => DeliveryEngine | undefined) {
-    const names = config.webhooks.map((w) => w.name);
     this.#attempts = o.counter({
       name: 'servo_webhook_attempts_total',
       help: 'Delivery attempts by webhook and result (2xx, 4xx, 5xx, redirect, timeout, network)',
@@ -64,9 +82,16 @@ export class WebhookMetrics {
       help: 'Before-webhook decisions: allow, cancel, failed-open (failure_policy ignore), failed-closed (failure_policy fail)',
       labelNames: ['webhook', 'decision'],
     });
+    // One snapshot per scrape: the registry collects every metric in one synchronous pass.
+    let snapshot: ReturnType<DeliveryEngine['snapshot']> | undefined;
     const each = (fn: (set: GaugeSetter, snap: ReturnType<DeliveryEngine['snapshot']>) => void) => (set: GaugeSetter) => {
-      const e = engine();
-      if (e) fn(set, e.snapshot());
+      if (!snapshot) {
+        snapshot = engine()?.snapshot();
+        queueMicrotask(() => {
+          snapshot = undefined;
+        });
+      }
+      if (snapshot) fn(set, snapshot);
     };
     o.counter({
       name: 'servo_webhook_deliveries_total',
@@ -102,12 +127,10 @@ export class WebhookMetrics {
     });
     o.gauge({
       name: 'servo_webhook_circuit_state',
-      help: 'Circuit breaker of a webhook: 1 for its current state (closed, open, half-open), 0 for the others',
-      labelNames: ['webhook', 'state'],
+      help: 'Circuit breaker of a webhook: 0 closed (deliveries flow), 1 half-open (one probe), 2 open (deliveries wait)',
+      labelNames: ['webhook'],
       collect: each((set, snap) => {
-        for (const [webhook, s] of Object.entries(snap.endpoints)) {
-          for (const state of ['closed', 'open', 'half-open']) set({ webhook, state }, s.circuit === state ? 1 : 0);
-        }
+        for (const [webhook, s] of Object.entries(snap.endpoints)) set({ webhook }, CIRCUIT_VALUE[s.circuit]);
       }),
     });
     o.gauge({
@@ -118,7 +141,6 @@ export class WebhookMetrics {
         for (const [webhook, s] of Object.entries(snap.endpoints)) set({ webhook }, s.disabled ? 1 : 0);
       }),
     });
-    for (const webhook of names) for (const result of ['2xx', '4xx', '5xx']) this.#attempts.inc({ webhook, result }, 0);
     const store = config.settings.store;
     o.readiness(`${instance}.store`, () => {
       if (!engine()) return { ok: false, detail: 'the delivery engine has not started' };

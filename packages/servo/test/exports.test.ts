@@ -8,8 +8,12 @@ import { describe, expect, it } from 'vitest';
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { exports: Record<string, unknown> };
 
 describe('servo-core entry points', () => {
-  it('are the root, ./cli, ./optimizer/fake and package.json', () => {
-    expect(Object.keys(pkg.exports)).toEqual(['.', './cli', './optimizer/fake', './package.json']);
+  it('are the root, ./cli, ./optimizer/fake, ./observe and package.json', () => {
+    expect(Object.keys(pkg.exports)).toEqual(['.', './cli', './optimizer/fake', './observe', './package.json']);
+  });
+
+  it('servo-core/observe: the HTTP endpoint of servo run for a servo built in code', async () => {
+    expect(Object.keys(await import('../src/observe/serve.js')).sort()).toEqual(['serveServo']);
   });
 
   it('servo-core/optimizer/fake: the fake optimizer for tests, demos and benchmarks', async () => {
@@ -98,5 +102,7 @@ describe('servo-core entry points', () => {
     expect(Object.keys(cli).sort()).toEqual(Object.keys(await import('../src/cli/index.js')).sort());
     const fake: object = await import(new URL('../dist/optimizer/fake/index.js', import.meta.url).href);
     expect(Object.keys(fake).sort()).toEqual(Object.keys(await import('../src/optimizer/fake/index.js')).sort());
+    const observe: object = await import(new URL('../dist/observe/serve.js', import.meta.url).href);
+    expect(Object.keys(observe).sort()).toEqual(Object.keys(await import('../src/observe/serve.js')).sort());
   });
 });

@@ -146,6 +146,11 @@ export class Servo implements ServoHandle {
     };
   }
 
+  /** True once `start()` has run the start hooks and dispatched attach and startup, until `close()`. */
+  get running(): boolean {
+    return this.#state === 'running';
+  }
+
   /** The connector instances, in configuration order. */
   get connectors(): readonly ServoConnector[] {
     return this.#instances;

@@ -19,11 +19,15 @@ export interface MetricSpec {
 /** A counter contributed by a connector. */
 export interface ObservedCounter {
   inc(labels: MetricLabels, value?: number): void;
+  /** The series of `labels`, resolved once: the cheap way to count on a hot path. */
+  child(labels: MetricLabels): { inc(value?: number): void };
 }
 
 /** A histogram contributed by a connector (values in base units: seconds). */
 export interface ObservedHistogram {
   observe(labels: MetricLabels, value: number): void;
+  /** The series of `labels`, resolved once: the cheap way to observe on a hot path. */
+  child(labels: MetricLabels): { observe(value: number): void };
 }
 
 /** Sets one series of a gauge while it is collected. */

@@ -107,7 +107,10 @@ export class ServoMetrics implements Observability {
           }
         : {}),
     });
-    return { inc: (labels: MetricLabels, value?: number) => c.inc(labels, value ?? 1) };
+    return {
+      inc: (labels: MetricLabels, value?: number) => c.inc(labels, value ?? 1),
+      child: (labels: MetricLabels) => c.labels(labels),
+    };
   }
 
   histogram(spec: MetricSpec & { readonly buckets?: readonly number[] }): ObservedHistogram {
@@ -118,7 +121,7 @@ export class ServoMetrics implements Observability {
       buckets: [...(spec.buckets ?? SECONDS_BUCKETS)],
       registers: [this.registry],
     });
-    return { observe: (labels: MetricLabels, value: number) => h.observe(labels, value) };
+    return { observe: (labels: MetricLabels, value: number) => h.observe(labels, value), child: (labels: MetricLabels) => h.labels(labels) };
   }
 
   gauge(spec: MetricSpec & { collect(set: GaugeSetter): void }): void {

@@ -50,8 +50,11 @@ export function endpointApp(o: EndpointOptions): Hono {
   app.get('/healthz', () => new Response(`${JSON.stringify({ status: 'ok' })}\n`, { headers: JSON_TYPE }));
   if (o.token !== undefined) app.use('*', bearerAuth({ token: o.token }));
   app.get('/metrics', async () => {
+    const t0 = performance.now();
     const body = await o.metrics.registry.metrics();
-    return new Response(body, { headers: { 'content-type': o.metrics.registry.contentType, 'cache-control': 'no-store' } });
+    // Server-Timing: how long collecting and formatting took, apart from the network (bench/observe.mjs).
+    const timing = `collect;dur=${(performance.now() - t0).toFixed(2)}`;
+    return new Response(body, { headers: { 'content-type': o.metrics.registry.contentType, 'cache-control': 'no-store', 'server-timing': timing } });
   });
   app.get('/readyz', async () => {
     const checks: Record<string, { ok: boolean; detail?: string }> = {};
