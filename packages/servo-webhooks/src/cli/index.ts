@@ -71,8 +71,9 @@ export function register(group: Command, ctx: CliContext): void {
     .option('--data <file>', 'send this file as the body, byte for byte, instead of a representative one')
     .option('--secret-env <var>', 'for a URL that is not configured: the environment variable holding the secret', 'WEBHOOK_SECRET')
     .option('--connector <name>', 'only webhooks of this webhooks connector instance (when several are configured)')
+    .option('--show-body', 'also print the exact body sent (with --output json: sent_body)')
     .description('send a real signed request and print status, latency and answer; exit 1 unless every answer is 2xx')
-    .action(async (event: string, target: string | undefined, opts: { data?: string; secretEnv: string; connector?: string }) =>
+    .action(async (event: string, target: string | undefined, opts: { data?: string; secretEnv: string; connector?: string; showBody?: boolean }) =>
       (await import('./trigger.js')).trigger(ctx, event, target, opts),
     );
 }

@@ -17,6 +17,8 @@ interface TriggerOptions {
   data?: string;
   secretEnv: string;
   connector?: string;
+  /** Print the exact body sent (JSON: `sent_body`). */
+  showBody?: boolean;
 }
 
 /**
@@ -39,10 +41,14 @@ export async function trigger(ctx: CliContext, ref: string, target: string | und
       targets.map(async (w) => {
         const { id, body } = data ?? representative(servoName, w, ref, parsed?.event, parsed?.preposition);
         const outcome = await engine.send({ webhook: w.name, event: ref, body, contentType: contentTypeOf(w.wire), id }, { deadlineMs: w.timeoutMs });
-        return { w, id, outcome };
+        return { w, id, outcome, body };
       }),
     );
-    for (const { w, id, outcome } of outcomes) reports.push(report(w, id, ref, outcome, parsed?.preposition === 'before'));
+    for (const { w, id, outcome, body } of outcomes) {
+      const r = report(w, id, ref, outcome, parsed?.preposition === 'before');
+      if (opts.showBody) r.sent_body = Buffer.from(body).toString('utf8');
+      reports.push(r);
+    }
   } finally {
     await engine.close();
   }
@@ -172,6 +178,8 @@ function report(w: WebhookConfig, id: string, ref: string, outcome: SendOutcome,
 function render(r: Record<string, unknown>): string {
   const t = (v: unknown) => terminalText(String(v));
   const lines = [`POST ${r.url} (webhook ${r.webhook}) ${r.event} id=${r.id}`];
+  // --show-body: the exact bytes sent (signed as they are), unindented so they can be copied.
+  if (typeof r.sent_body === 'string') lines.push(`  -> body sent (${Buffer.byteLength(r.sent_body)} bytes):`, terminalText(r.sent_body, { multiline: true }));
   if (r.status !== null) lines.push(`  <- ${r.status} in ${r.latency_ms} ms${r.content_type ? ` (${t(r.content_type)})` : ''}`);
   if (r.error) lines.push(`  error: ${t(r.error)}`);
   if (typeof r.body === 'string' && r.body.length) {

@@ -28,6 +28,7 @@ describe('a channel delivery the store refuses', () => {
     asm.writeConfig(`connectors:
   more: webhooks
   webhooks: webhooks
+  scripts: scripts
 ${SCRIPTS_SECTION}webhooks:
   webhooks:
     - name: source

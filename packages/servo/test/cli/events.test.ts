@@ -48,15 +48,19 @@ printf '{"readings":[{"metric":{"name":"throughput","unit":"rps"},"time":"2024-0
     const r = await servo(['--output', 'json', '--config', f.config, 'measure', 'throughput', 'latency', '--duration', '5s'], { cwd: f.elsewhere });
 
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout)).toEqual([
-      {
-        connector: 'scripts',
-        measurement: {
-          readings: [{ metric: { name: 'throughput', unit: 'rps' }, time: '2024-05-01T12:00:00Z', value }],
-          annotations: { by: 'scripts/on/measure' },
+    expect(JSON.parse(r.stdout)).toEqual({
+      status: 'ok',
+      event: 'measure',
+      results: [
+        {
+          connector: 'scripts',
+          measurement: {
+            readings: [{ metric: { name: 'throughput', unit: 'rps' }, time: '2024-05-01T12:00:00Z', value }],
+            annotations: { by: 'scripts/on/measure' },
+          },
         },
-      },
-    ]);
+      ],
+    });
     expect(JSON.parse(await read(f.project, 'measure-stdin.json'))).toMatchObject({
       metrics: ['throughput', 'latency'],
       control: { duration: '5s' },
@@ -213,9 +217,10 @@ echo '{"components":[{"name":"web","settings":[{"name":"cpu","type":"range","min
   it('--output json prints the description the script returned', async () => {
     const r = await servo(['-o', 'json', '-c', f.config, 'adjust', 'web.cpu=0.5'], { cwd: f.elsewhere });
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout)).toMatchObject([
-      { connector: 'scripts', description: { components: [{ name: 'web', settings: [{ name: 'cpu', value: 0.5 }] }], metrics: [] } },
-    ]);
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      status: 'ok',
+      results: [{ connector: 'scripts', description: { components: [{ name: 'web', settings: [{ name: 'cpu', value: 0.5 }] }], metrics: [] } }],
+    });
   });
 
   it('cancelled by a before script (exit 100): exit 1, stderr names the connector and the reason, the on script never ran', async () => {

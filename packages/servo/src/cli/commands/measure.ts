@@ -1,9 +1,11 @@
 import type { ParamsInputOf } from '../../events/event.js';
 import { measure as measureEvent } from '../../events/standard.js';
 import type { CommandContext } from '../context.js';
-import { completedResults } from '../dispatch-result.js';
+import { answering, dispatchFor } from '../outcome.js';
 import { json, table } from '../output.js';
 import { readingRows } from './render.js';
+
+const MEASURE_HINT = 'configure a measure connector, e.g. scripts: {on: {measure: [./measure.sh]}} in servo.yaml';
 
 /** `servo measure [METRICS...] [--duration D]` */
 export default async function measure(ctx: CommandContext, metrics: string[], opts: { duration?: string }): Promise<void> {
@@ -12,9 +14,11 @@ export default async function measure(ctx: CommandContext, metrics: string[], op
     ...(metrics.length ? { metrics } : {}),
     ...(opts.duration ? { control: { duration: opts.duration } } : {}),
   };
-  const results = completedResults(await servo.dispatch(measureEvent, params), ctx);
-  if (ctx.output === 'json') return ctx.write(json(results.map((r) => ({ connector: r.connector, measurement: r.value }))));
-  if (results.length === 0) return ctx.write('no connector answered measure\n');
+  const results = await dispatchFor(ctx, servo, measureEvent, params, MEASURE_HINT);
+  if (ctx.output === 'json') {
+    return ctx.write(json({ status: 'ok', event: 'measure', results: results.map((r) => ({ connector: r.connector, measurement: r.value ?? null })) }));
+  }
+  if (results.length === 0) return ctx.write(`no measurement: ${answering(servo, 'measure').join(', ')} answered measure without readings\n`);
   ctx.write(
     table(
       ['CONNECTOR', 'METRIC', 'UNIT', 'TIME', 'VALUE'],
