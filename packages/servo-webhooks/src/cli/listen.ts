@@ -10,7 +10,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { CliContext } from 'servo-core';
 import { UsageError, terminalText } from 'servo-core/cli';
-import { model } from 'servo-core';
+import { model, REDACTED } from 'servo-core';
 import { CANCEL_CONTENT_TYPES } from '../payload/content-type.js';
 import { outputOf, webhookInstances, write } from './common.js';
 import { checkSignatures, type SchemeCheck } from './listen-check.js';
@@ -94,7 +94,7 @@ export async function listen(ctx: CliContext, opts: ListenOptions): Promise<void
         id,
         attempt,
         signatures: checks.map((c) => ({ scheme: c.scheme, ok: c.ok, ...(c.reason ? { reason: c.reason } : {}) })),
-        headers: req.headers,
+        headers: shownHeaders(req.headers),
         body: Buffer.from(body).toString('utf8'),
         answer: { status: answer.status, content_type: answer.contentType, body: answer.body },
       };
@@ -225,6 +225,13 @@ function parseJson(body: Uint8Array): Record<string, unknown> | undefined {
   } catch {
     return undefined;
   }
+}
+
+// Credentials a sender adds with `headers:` stay out of the record; the signature headers are kept (verify reads them).
+const CREDENTIAL_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie', 'x-api-key']);
+
+function shownHeaders(headers: IncomingMessage['headers']): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, CREDENTIAL_HEADERS.has(k) ? REDACTED : v]));
 }
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);

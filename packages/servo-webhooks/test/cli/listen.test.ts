@@ -206,7 +206,9 @@ describe('servo webhooks listen', () => {
     expect(l.out()).toContain('webhook w\\u001b]0;TITLE\\u0007');
     expect(l.out()).toContain('missing header x-servo-signature');
     await l.stop();
-    const [rec] = await listenJson((url) => post(url, {}, evil).then(() => undefined));
+    const [rec] = await listenJson((url) => post(url, { authorization: 'Bearer tok-123' }, evil).then(() => undefined));
+    expect(JSON.stringify(rec)).not.toContain('tok-123');
+    expect((rec!.headers as Record<string, string>).authorization).toBe('********');
     expect((rec!.body as string) === evil.toString('utf8')).toBe(true);
     expect(rec!.webhook).toBe('w\u001b]0;TITLE\u0007');
   });
