@@ -363,7 +363,8 @@ export class WebhooksEmitter {
     const endpoints: WebhookEndpoint[] = webhooks.map((w) => ({
       name: w.name,
       url: w.url,
-      secret: w.secret,
+      secret: w.secrets,
+      signingKey: w.signingKey,
       headers: { ...w.headers },
       retry: w.retry === false ? false : { ...w.retry },
       timeoutMs: w.timeoutMs,

@@ -9,11 +9,21 @@
  *   `v1,` + base64 HMAC-SHA256 over `{id}.{timestamp}.{body}`. A secret of the
  *   form `whsec_<base64>` is keyed with the decoded bytes, any other secret with
  *   its UTF-8 bytes (the `standardwebhooks` libraries' "raw" format).
+ * - Rotation: given several secrets, the first signs `x-servo-signature` (one
+ *   hex value, as receivers of the original expect) and `webhook-signature`
+ *   carries one `v1,` entry per secret, space-separated.
+ * - `v1a,` + base64 ed25519 signature of the same content with a `whsk_`
+ *   signing key (signing-keys.ts: the Standard Webhooks authors' encoding).
  *
  * Receivers must verify the raw body as received, never a re-serialised copy.
  * @module
  */
-import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
+import { createHmac, createSecretKey, sign as ed25519Sign, timingSafeEqual, type KeyObject } from 'node:crypto';
+import { WebhookSecretError } from './signing-error.js';
+import { signingKeyOf } from './signing-keys.js';
+
+export { WebhookSecretError } from './signing-error.js';
+export { generateSigningKey, publicKeyOf } from './signing-keys.js';
 
 /** The signature headers of one delivery attempt (lowercase names). */
 export interface SignedHeaders {
@@ -23,8 +33,14 @@ export interface SignedHeaders {
   'webhook-id': string;
   /** Unix seconds of this attempt, as a decimal integer. */
   'webhook-timestamp': string;
-  /** `v1,<base64 HMAC-SHA256>` (Standard Webhooks). */
+  /** `v1,<base64 HMAC-SHA256>` per secret, then `v1a,<base64 ed25519>` with a signing key, space-separated (Standard Webhooks). */
   'webhook-signature': string;
+}
+
+/** Signs deliveries for one webhook; keys derived once. */
+export interface Signer {
+  /** The signature headers of one attempt. */
+  sign(id: string, body: Uint8Array, timestampSeconds: number): SignedHeaders;
 }
 
 /** The Standard Webhooks headers a receiver got, by meaning (values as received). */
@@ -43,16 +59,6 @@ export interface VerifyStandardOptions {
   toleranceSeconds?: number;
   /** Current Unix time in seconds; defaults to the system clock. */
   nowSeconds?: number;
-}
-
-/** A webhook secret that cannot be used as a signing key. The message never contains the secret. */
-export class WebhookSecretError extends Error {
-  /** Stable, machine-readable identifier of the failure. */
-  readonly code = 'WEBHOOK_SECRET_INVALID';
-  constructor(message: string) {
-    super(message);
-    this.name = 'WebhookSecretError';
-  }
 }
 
 /** Default timestamp tolerance of {@link verifyStandardSignature}, as in the Standard Webhooks libraries. */
@@ -128,20 +134,72 @@ export function standardSignature(secret: string, id: string, timestampSeconds: 
 }
 
 /**
+ * A {@link Signer} for one webhook: `secret` (or a list, for rotation: the
+ * first signs `x-servo-signature`, each adds a `v1,` entry) and an optional
+ * `whsk_` ed25519 `signingKey` (adds a `v1a,` entry). Keys are derived here,
+ * once, so signing costs only the HMACs (the delivery hot path).
+ * @throws WebhookSecretError for an empty list or secret, a malformed `whsec_` secret, or an unusable signing key.
+ */
+export function createSigner(secret: string | readonly string[], signingKey?: string): Signer {
+  const secrets = typeof secret === 'string' ? [secret] : secret;
+  if (secrets.length === 0) throw new WebhookSecretError('a webhook needs at least one secret');
+  const keys = secrets.map(keysFor);
+  const servo = keys[0]!.servo;
+  const standard = keys.map((k) => k.standard);
+  const ed25519 = signingKey === undefined ? undefined : signingKeyOf(signingKey).privateKey;
+  if (standard.length === 1 && ed25519 === undefined) {
+    const only = standard[0]!;
+    return {
+      sign(id, body, timestampSeconds) {
+        const timestamp = checkTimestamp(timestampSeconds);
+        return {
+          'x-servo-signature': createHmac('sha1', servo).update(body).digest('hex'),
+          'webhook-id': id,
+          'webhook-timestamp': timestamp,
+          'webhook-signature': 'v1,' + standardDigest(only, id, timestamp, body),
+        };
+      },
+    };
+  }
+  return {
+    sign(id, body, timestampSeconds) {
+      const timestamp = checkTimestamp(timestampSeconds);
+      let signature = '';
+      for (const key of standard) signature += (signature ? ' v1,' : 'v1,') + standardDigest(key, id, timestamp, body);
+      if (ed25519 !== undefined) {
+        const content = Buffer.concat([Buffer.from(`${id}.${timestamp}.`), body]);
+        signature += ' v1a,' + ed25519Sign(null, content, ed25519).toString('base64');
+      }
+      return {
+        'x-servo-signature': createHmac('sha1', servo).update(body).digest('hex'),
+        'webhook-id': id,
+        'webhook-timestamp': timestamp,
+        'webhook-signature': signature,
+      };
+    },
+  };
+}
+
+/**
  * Both signature schemes for one delivery attempt, as lowercase header names.
  * `id` stays the same across retries; `timestampSeconds` is the attempt's time.
- * @throws WebhookSecretError for an empty secret or a malformed `whsec_` secret.
+ * `secret` may be a list (rotation) and `signingKey` a `whsk_` key, as in
+ * {@link createSigner}; a webhook signing many requests should keep a signer.
+ * @throws WebhookSecretError for an empty secret or a malformed `whsec_` secret or signing key.
  * @throws RangeError when `timestampSeconds` is not a non-negative integer.
  */
-export function signRequest(secret: string, id: string, body: Uint8Array, timestampSeconds: number): SignedHeaders {
-  const keys = keysFor(secret);
-  const timestamp = checkTimestamp(timestampSeconds);
-  return {
-    'x-servo-signature': createHmac('sha1', keys.servo).update(body).digest('hex'),
-    'webhook-id': id,
-    'webhook-timestamp': timestamp,
-    'webhook-signature': 'v1,' + standardDigest(keys.standard, id, timestamp, body),
-  };
+export function signRequest(secret: string | readonly string[], id: string, body: Uint8Array, timestampSeconds: number, signingKey?: string): SignedHeaders {
+  if (typeof secret === 'string' && signingKey === undefined) {
+    const keys = keysFor(secret);
+    const timestamp = checkTimestamp(timestampSeconds);
+    return {
+      'x-servo-signature': createHmac('sha1', keys.servo).update(body).digest('hex'),
+      'webhook-id': id,
+      'webhook-timestamp': timestamp,
+      'webhook-signature': 'v1,' + standardDigest(keys.standard, id, timestamp, body),
+    };
+  }
+  return createSigner(secret, signingKey).sign(id, body, timestampSeconds);
 }
 
 /**

@@ -98,7 +98,8 @@ function needsSqlite(memory: readonly StoreView[]): UsageError {
 /** Error texts come from the engine and should hold no secrets; this makes sure of it for the configured ones. */
 function scrub(text: string, hook: WebhookConfig | undefined): string {
   if (!hook) return text;
-  let out = text.split(hook.secret).join('***');
+  let out = text;
+  for (const secret of [...hook.secrets, hook.signingKey ?? '']) if (secret) out = out.split(secret).join('***');
   try {
     const u = new URL(hook.url);
     for (const v of [u.password, u.username, ...u.searchParams.values()]) if (v.length >= 4) out = out.split(v).join('***');

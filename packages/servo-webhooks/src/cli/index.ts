@@ -1,5 +1,5 @@
 /**
- * `servo webhooks list | dead | enable | schema | trigger | listen | verify`: the webhooks, the
+ * `servo webhooks list | dead | enable | schema | trigger | listen | verify | keygen`: the webhooks, the
  * read-only dead-letter view of a SQLite store, re-enabling a webhook a 410
  * disabled, request body schemas, real signed test requests and a receiver
  * for development.
@@ -64,6 +64,10 @@ export function register(group: Command, ctx: CliContext): void {
     .option('--tolerance <seconds>', 'largest webhook-timestamp distance from now, either way', '300')
     .option('--no-timestamp-check', 'skip the timestamp check (a request saved long ago)')
     .action(async (bodyFile: string | undefined, opts: VerifyCliOptions) => (await import('./verify.js')).verifyCommand(ctx, bodyFile, opts));
+  group
+    .command('keygen')
+    .description('print a new ed25519 key pair: a whsk_ signing_key for a webhook (v1a signatures) and the whpk_ public key for its receivers')
+    .action(async () => (await import('./keygen.js')).keygen(ctx));
   group
     .command('trigger')
     .argument('<event>', 'before:EVENT, after:EVENT or ping')

@@ -32,7 +32,15 @@ export async function trigger(ctx: CliContext, ref: string, target: string | und
   const data = opts.data ? readData(opts.data) : undefined;
   const { DeliveryEngine } = await import('../delivery/engine.js');
   const engine = new DeliveryEngine({
-    endpoints: targets.map((w) => ({ name: w.name, url: w.url, secret: w.secret, headers: { ...w.headers }, retry: false, timeoutMs: w.timeoutMs })),
+    endpoints: targets.map((w) => ({
+      name: w.name,
+      url: w.url,
+      secret: w.secrets,
+      signingKey: w.signingKey,
+      headers: { ...w.headers },
+      retry: false,
+      timeoutMs: w.timeoutMs,
+    })),
     userAgent: USER_AGENT,
   });
   const reports: Record<string, unknown>[] = [];
@@ -105,6 +113,7 @@ function adHoc(url: string, secret: string): WebhookConfig {
     channels: [],
     url,
     secret,
+    secrets: [secret],
     headers: {},
     retry: false,
     timeoutMs: 10_000,

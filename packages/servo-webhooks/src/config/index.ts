@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { REDACTED, compileSelector, isValidChannelName, model, z } from 'servo-core';
 import { displayUrl } from '../url.js';
-import { assertValidSecret } from '../signing.js';
+import { checkSecrets, secretSchema, signingKeySchema } from './secrets.js';
 import { DELIVERY_DEFAULTS } from '../defaults.js';
 import { responseCycles } from './cycles.js';
 import { boundedDuration } from './limits.js';
@@ -63,7 +63,12 @@ export interface WebhookConfig {
   /** Channel that 2xx response bodies are published to. */
   readonly responseChannel?: string | undefined;
   readonly url: string;
+  /** The secret that signs `x-servo-signature`: the first of {@link secrets}. */
   readonly secret: string;
+  /** Every secret, first included (rotation: each adds a `v1` entry to `webhook-signature`). */
+  readonly secrets: readonly string[];
+  /** `whsk_` ed25519 key adding a `v1a` signature. */
+  readonly signingKey?: string | undefined;
   readonly headers: Readonly<Record<string, string>>;
   /** Retries, or `false` for a single attempt. */
   readonly retry: { readonly maxTries: number; readonly maxTimeMs: number } | false;
@@ -148,7 +153,8 @@ function webhookSchema(events: readonly string[]) {
       channels: z.union([CHANNEL_SELECTOR, z.array(CHANNEL_SELECTOR)]).optional(),
       response_channel: CHANNEL_NAME.nullish(),
       url: z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' }),
-      secret: z.string({ error: 'a secret is required to sign requests (use ${ENV_VAR} to keep it out of the file)' }).min(1, 'the secret cannot be empty'),
+      secret: secretSchema(),
+      signing_key: signingKeySchema(),
       headers: z.union([z.record(z.string(), z.string()), z.array(header)]).optional(),
       backoff: z
         .union([
@@ -167,11 +173,7 @@ function webhookSchema(events: readonly string[]) {
     })
     .superRefine((w, ctx) => {
       // A malformed `whsec_` key would fail every request at signing time: reject it here.
-      try {
-        assertValidSecret(w.secret);
-      } catch (err) {
-        ctx.addIssue({ code: 'custom', message: (err as Error).message, path: ['secret'] });
-      }
+      checkSecrets(w, ctx);
       if (!w.events && listOf(w.channels).length === 0) {
         ctx.addIssue({ code: 'custom', message: 'a webhook needs `events` (e.g. after:measure) or `channels`', path: [] });
       }
@@ -290,7 +292,9 @@ function normalise(raw: any, zctx: z.RefinementCtx, isList: boolean, configDir: 
       channels: listOf(w.channels),
       responseChannel: w.response_channel ?? undefined,
       url: w.url,
-      secret: w.secret,
+      secret: typeof w.secret === 'string' ? w.secret : w.secret[0]!,
+      secrets: typeof w.secret === 'string' ? [w.secret] : [...w.secret],
+      ...(w.signing_key === undefined ? {} : { signingKey: w.signing_key }),
       headers,
       retry: w.backoff === false ? false : { maxTries: w.backoff?.max_tries ?? D.maxTries, maxTimeMs: w.backoff?.max_time ?? D.maxTimeMs },
       timeoutMs: w.timeout,
@@ -365,7 +369,8 @@ export function encodeConfig(config: WebhooksConfig): unknown {
       ...(w.channels.length ? { channels: [...w.channels] } : {}),
       ...(w.responseChannel ? { response_channel: w.responseChannel } : {}),
       url: displayUrl(w.url),
-      secret: w.secret,
+      secret: w.secrets.length > 1 ? [...w.secrets] : w.secret,
+      ...(w.signingKey ? { signing_key: w.signingKey } : {}),
       // Header values often carry credentials; their names are enough to check the setup.
       headers: Object.fromEntries(Object.keys(w.headers).map((k) => [k, REDACTED])),
       backoff: w.retry === false ? false : { max_tries: w.retry.maxTries, max_time: d(w.retry.maxTimeMs) },

@@ -3,7 +3,7 @@
  * @module
  */
 import { WebhookErrorCodes, WebhookGoneError, WebhookHttpError, WebhookRedirectError } from '../errors.js';
-import { signRequest } from '../signing.js';
+import type { Signer } from '../signing.js';
 import { classifyStatus, parseRetryAfter, type FailureHint } from './retry.js';
 import type { AttemptControl, Target, Transport } from './transport.js';
 import type { AttemptOutcome, Delivery, WebhookResponse } from './types.js';
@@ -22,7 +22,8 @@ export interface AttemptResult {
 /** The parts of an endpoint an attempt needs. */
 export interface AttemptTarget {
   readonly name: string;
-  readonly secret: string;
+  /** Signs each attempt (the webhook's secrets and signing key, derived once). */
+  readonly signer: Signer;
   readonly target: Target;
   /** The endpoint's own headers (lower-case names), or `undefined` when it has none. */
   readonly extraHeaders: Record<string, string> | undefined;
@@ -74,7 +75,7 @@ export class Attempter {
   /** The request headers of one attempt: one object literal, signatures computed in place. */
   private headersFor(ep: AttemptTarget, d: Delivery, nowMs: number): Record<string, string> {
     const id = d.id;
-    const sig = signRequest(ep.secret, id, d.body, Math.floor(nowMs / 1000));
+    const sig = ep.signer.sign(id, d.body, Math.floor(nowMs / 1000));
     const headers: Record<string, string> = {
       'content-type': d.contentType,
       'user-agent': this.userAgent,

@@ -4,6 +4,7 @@
  * @module
  */
 import { RESERVED_HEADERS } from '../headers.js';
+import { createSigner, type Signer } from '../signing.js';
 import type { AttemptResult, AttemptTarget } from './attempt.js';
 import type { Backlog } from './backlog/backlog.js';
 import { CircuitBreaker, type BreakerOptions } from './breaker.js';
@@ -27,7 +28,7 @@ export interface Counters {
  */
 export class Endpoint implements AttemptTarget {
   readonly name: string;
-  readonly secret: string;
+  readonly signer: Signer;
   readonly target: Target;
   readonly extraHeaders: Record<string, string> | undefined;
   readonly timeoutMs: number;
@@ -51,7 +52,7 @@ export class Endpoint implements AttemptTarget {
     private readonly logger: DeliveryLogger,
   ) {
     this.name = ep.name;
-    this.secret = ep.secret;
+    this.signer = createSigner(ep.secret, ep.signingKey);
     this.target = toTarget(ep.url);
     this.timeoutMs = ep.timeoutMs;
     this.retry = ep.retry;

@@ -17,8 +17,10 @@ export interface WebhookEndpoint {
   name: string;
   /** `http:` or `https:` URL the POSTs go to. */
   url: string;
-  /** Signing secret; never logged. */
-  secret: string;
+  /** Signing secret, or secrets (rotation: the first signs x-servo-signature, each adds a v1 signature); never logged. */
+  secret: string | readonly string[];
+  /** `whsk_` ed25519 key adding a `v1a` signature; never logged. */
+  signingKey?: string | undefined;
   /** Extra request headers; keys that would override signature, content or id headers are dropped. */
   headers: Record<string, string>;
   /** Retry policy, or `false` for a single attempt. */
