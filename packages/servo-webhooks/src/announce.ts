@@ -49,7 +49,7 @@ export function storeSentence(f: Readonly<Record<string, unknown>>): string {
 /** `2 webhook deliveries pending in webhooks.db: ...` */
 export function leftSentence(f: Readonly<Record<string, unknown>>): string {
   const n = Number(f.pending);
-  return `${n} webhook deliver${n === 1 ? 'y' : 'ies'} pending in ${f.store}: the next servo run delivers ${n === 1 ? 'it' : 'them'} (servo webhooks list --stats counts them)`;
+  return `${n} webhook deliver${n === 1 ? 'y' : 'ies'} pending in ${f.store}: the next servo run delivers ${n === 1 ? 'it' : 'them'}, or servo webhooks redeliver --pending sends ${n === 1 ? 'it' : 'them'} now`;
 }
 
 /**

@@ -10,6 +10,7 @@ import type { Command } from 'commander';
 import type { CliContext } from 'servo-core';
 import { parseLimit } from './limit.js';
 import type { ListenOptions } from './listen.js';
+import type { RedeliverOptions } from './redeliver.js';
 import type { VerifyCliOptions } from './verify.js';
 
 /** Mounts the sub-commands under `servo webhooks`. */
@@ -39,6 +40,15 @@ export function register(group: Command, ctx: CliContext): void {
     .argument('<event>', 'before:EVENT or after:EVENT')
     .description('print the Content-Type and the JSON Schema of the request body for an event')
     .action(async (event: string) => (await import('./schema.js')).schema(ctx, event));
+  group
+    .command('redeliver')
+    .argument('[name]', 'only deliveries of this webhook')
+    .option('--id <id>', 'the delivery with this id (dead or pending)')
+    .option('--dead', 'the dead-letter list')
+    .option('--pending', 'pending deliveries no running servo holds')
+    .option('--since <time>', 'only those since this time (2026-12-01T10:00:00Z) or this long ago (2h)')
+    .description('send deliveries a sqlite store keeps again now, same ids and bodies; a line per delivery, exit 1 if any failed')
+    .action(async (name: string | undefined, opts: RedeliverOptions) => (await import('./redeliver.js')).redeliver(ctx, name, opts));
   group
     .command('listen')
     .description('a receiver for development: print each delivery (signatures verified or why not, the body) and answer as told; Ctrl-C prints a summary')

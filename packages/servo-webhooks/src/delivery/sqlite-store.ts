@@ -261,6 +261,11 @@ export class SqliteStore implements PersistentStore {
   }
 
   /** @inheritdoc */
+  removeDead(id: string): boolean {
+    return this.db.prepare('DELETE FROM dead WHERE id = ?').run(id).changes > 0;
+  }
+
+  /** @inheritdoc */
   flush(): void {
     if (this.flushScheduled) {
       clearImmediate(this.flushScheduled);

@@ -173,6 +173,8 @@ export interface PersistentStore extends DeliveryStore {
   remove(id: string, done?: (committed: boolean) => void): void;
   /** Moves a delivery to the dead-letter list; batched, `done` as for {@link PersistentStore.reschedule}. */
   deadLetter(delivery: Delivery, error: string, failedAt: number, done?: (committed: boolean) => void): void;
+  /** Takes a delivery off the dead-letter list (redelivered); committed when this returns. True if it was there. */
+  removeDead(id: string): boolean;
   /**
    * Takes up to `limit` pending deliveries of one endpoint that no live
    * process holds, oldest first, in one atomic step: they are this process's
