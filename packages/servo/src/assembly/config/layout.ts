@@ -10,6 +10,9 @@ import { formatPath, type PathSegment } from './paths.js';
 import { didYouMean, listChoices } from './suggest.js';
 import type { YamlSource } from './yaml-source.js';
 
+/** The keys of a scripts section: found at the top level, they are a mis-indented scripts section, not a connector. */
+const SCRIPTS_KEYS = new Set(['on', 'before', 'after']);
+
 /** Top-level keys that are not connector instances (the core's own sections). */
 export const RESERVED_KEYS: readonly string[] = ['connectors', 'name', 'optimizer', 'server'];
 
@@ -197,6 +200,15 @@ export function readLayout(source: YamlSource, root: YAMLMap, available: readonl
   } else {
     for (const pair of others) {
       const key = source.keyText(pair.key)!;
+      if (SCRIPTS_KEYS.has(key) && !types.has(key)) {
+        fail(
+          pair.key,
+          [key],
+          `"${key}:" at the top level looks like part of a scripts section that lost its indentation`,
+          `indent it under scripts: ("scripts:" on its own line, then "  ${key}:" two spaces in, its events two more)`,
+        );
+        continue;
+      }
       if (!types.has(key)) {
         fail(
           pair.key,

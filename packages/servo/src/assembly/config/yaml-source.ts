@@ -4,6 +4,7 @@
  * @module
  */
 import { ConfigError } from '../../errors.js';
+import { indentationProblem } from './indentation.js';
 import type { PathSegment } from './paths.js';
 import { formatPath } from './paths.js';
 
@@ -136,6 +137,12 @@ export async function parseYamlSource(text: string, file: string): Promise<Parse
   const doc = yaml.parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false, merge: true });
   const source = new YamlSource(file, doc, lines, yaml);
   if (doc.errors.length) {
+    // A mis-indented line causes most syntax errors, often several: explain the first such line alone.
+    for (const e of doc.errors) {
+      if (e.code === 'TAB_AS_INDENT') break; // its own hint says it better
+      const bad = indentationProblem(text, source.position(e.pos[0]).line);
+      if (bad) return { errors: [new ConfigError(bad.message, { file, line: bad.line, column: 1, hint: bad.hint })] };
+    }
     return {
       errors: doc.errors.map((e) => {
         const { line, column } = source.position(e.pos[0]);

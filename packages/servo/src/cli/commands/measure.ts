@@ -1,4 +1,6 @@
+import { UsageError } from '../../errors.js';
 import type { ParamsInputOf } from '../../events/event.js';
+import { DURATION_EXPECTED, parseDuration } from '../../model/duration.js';
 import { measure as measureEvent } from '../../events/standard.js';
 import type { CommandContext } from '../context.js';
 import { answering, dispatchFor } from '../outcome.js';
@@ -9,6 +11,14 @@ const MEASURE_HINT = 'configure a measure connector, e.g. scripts: {on: {measure
 
 /** `servo measure [METRICS...] [--duration D]` */
 export default async function measure(ctx: CommandContext, metrics: string[], opts: { duration?: string }): Promise<void> {
+  if (opts.duration !== undefined) {
+    // Checked here so the error names the flag, not the event parameter it becomes (control.duration).
+    try {
+      parseDuration(opts.duration);
+    } catch {
+      throw new UsageError(`--duration ${JSON.stringify(opts.duration)}: ${DURATION_EXPECTED}, e.g. --duration 30s`);
+    }
+  }
   const servo = await ctx.loadServo();
   const params: ParamsInputOf<typeof measureEvent> = {
     ...(metrics.length ? { metrics } : {}),

@@ -1,0 +1,60 @@
+/** YAML indentation mistakes in plain words, through `servo validate` (in-process CLI, a real file). */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runCli } from '../../../../test-support/index.js';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'servo-indent-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+async function validate(yaml: string) {
+  writeFileSync(join(dir, 'servo.yaml'), yaml);
+  return runCli(['validate'], { cwd: dir });
+}
+
+describe('a line indented to no column above it', () => {
+  it('in a list item: one error naming the line, its indentation and the lines it could belong with', async () => {
+    const r = await validate('scripts:\n  on:\n    measure:\n      - ./a.sh\n     - ./b.sh\n');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(
+      `servo.yaml:5:1: line 5 is indented 5 spaces, which lines up with no line above it: YAML reads the structure from the indentation, so it cannot tell where this line belongs`,
+    );
+    expect(r.stderr).toContain('indent it like the line it belongs with: line 4 (6 spaces) or line 3 (4 spaces)');
+    expect(r.stderr).not.toContain('closing character');
+    expect(
+      r.stderr
+        .trim()
+        .split('\n')
+        .filter((l) => l.startsWith('servo:')),
+    ).toHaveLength(1);
+  });
+
+  it('in a mapping: a key indented less than its siblings', async () => {
+    const r = await validate('scripts:\n  on:\n    measure: [./m.sh]\n   adjust: [./a.sh]\n');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('line 4 is indented 3 spaces, which lines up with no line above it');
+    expect(r.stderr).toContain('line 3 (4 spaces) or line 2 (2 spaces)');
+  });
+
+  it('on: at the top level reads as a scripts section that lost its indentation', async () => {
+    const r = await validate('scripts:\non:\n  measure: [./m.sh]\n');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('"on:" at the top level looks like part of a scripts section that lost its indentation');
+    expect(r.stderr).not.toContain('install the package');
+  });
+});
+
+describe('a bad --duration', () => {
+  it('names the flag and the accepted units, not the event parameter', async () => {
+    writeFileSync(join(dir, 'servo.yaml'), 'scripts:\n  on:\n    measure: [./m.sh]\n');
+    const r = await runCli(['measure', '--duration', '5 minutes'], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('servo: --duration "5 minutes": expected a duration such as "300ms", "5m" or "2h45m"');
+    expect(r.stderr).toContain('e.g. --duration 30s');
+    expect(r.stderr).not.toContain('control.duration');
+  });
+});
