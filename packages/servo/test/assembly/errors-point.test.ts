@@ -1,4 +1,4 @@
-/** YAML indentation mistakes in plain words, through `servo validate` (in-process CLI, a real file). */
+/** Errors that point the right way: YAML indentation in plain words, a mis-indented scripts section, a misspelled override variable, a bad --duration (in-process CLI, real files). */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -56,5 +56,18 @@ describe('a bad --duration', () => {
     expect(r.stderr).toContain('servo: --duration "5 minutes": expected a duration such as "300ms", "5m" or "2h45m"');
     expect(r.stderr).toContain('e.g. --duration 30s');
     expect(r.stderr).not.toContain('control.duration');
+  });
+});
+
+describe('a misspelled SERVO_<NAME>_<FIELD> override', () => {
+  it('is reported with the variable it was probably meant to be and the known ones', async () => {
+    writeFileSync(join(dir, 'servo.yaml'), 'scripts:\n  timeout: 10s\n  on:\n    measure: [./m.sh]\n');
+    const r = await runCli(['validate'], { cwd: dir, env: { SERVO_SCRIPTS_TIMOUT: '5s' } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('environment variable SERVO_SCRIPTS_TIMOUT overrides no field of "scripts"');
+    expect(r.stderr).toMatch(/did you mean SERVO_SCRIPTS_TIMEOUT \(field timeout\)\? known: .*SERVO_SCRIPTS_ON/);
+    // The right name is applied; an unrelated SERVO_SCRIPTS_* variable is left alone.
+    const ok = await runCli(['validate'], { cwd: dir, env: { SERVO_SCRIPTS_TIMEOUT: '5s', SERVO_SCRIPTS_SOMETHING_ELSE_ENTIRELY: 'x' } });
+    expect(ok.code).toBe(0);
   });
 });
