@@ -14,8 +14,8 @@
 // and B alternate in order within each pair of rounds. Figures: the median of the per-round ratios
 // B/A of deliveries per second, the median scrape latency under that load, and the median of 50
 // scrapes at rest after the rounds (20 ms apart, nothing being delivered). Scrapes come from another
-// process (bench/scraper.mjs), timed there from the request to the last byte of the answer, through
-// node:http on a fresh connection each.
+// process (bench/scraper.mjs), timed there from the request to the last byte of the answer, over one
+// kept-alive connection as Prometheus scrapes.
 //
 // Usage: node bench/observe.mjs [rounds=6] [events per round=600]
 import { fork } from 'node:child_process';

@@ -6,7 +6,7 @@
  * and their readiness checks through.
  * @module
  */
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, type Metric, Registry } from 'prom-client';
 import type { DispatchObserver } from '../assembly/servo.js';
 import type { GaugeSetter, MetricLabels, MetricSpec, Observability, ObservedCounter, ObservedHistogram, ReadinessResult } from '../connector/observe.js';
 import type { RunnerObserver } from '../optimizer/runner.js';
@@ -33,6 +33,10 @@ export class ServoMetrics implements Observability {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
+    // Its collection waits for a turn of the event loop (setImmediate), so every scrape would wait as long as
+    // the loop is busy; nodejs_eventloop_lag_{min,max,mean,p50,p90,p99}_seconds tell the same from Node's own
+    // delay histogram, read at once.
+    this.registry.removeSingleMetric('nodejs_eventloop_lag_seconds');
     const dispatched = new Counter({
       name: 'servo_events_dispatched_total',
       help: 'Events dispatched, by event name and outcome (ok, failed, cancelled)',
@@ -92,36 +96,44 @@ export class ServoMetrics implements Observability {
 
   counter(spec: MetricSpec & { collect?(set: GaugeSetter): void }): ObservedCounter {
     const { collect } = spec;
+    /** Children count in plain numbers; their counts join the counter when it is scraped. */
+    const children: { labels: MetricLabels; n: number }[] = [];
     const c = new Counter({
       name: spec.name,
       help: spec.help,
       labelNames: [...(spec.labelNames ?? [])],
       registers: [this.registry],
-      // Totals the connector keeps anyway are read when scraped instead of counted twice.
-      ...(collect
-        ? {
-            collect(this: Counter) {
-              this.reset();
-              collect((labels, value) => this.inc(labels, value));
-            },
-          }
-        : {}),
+      collect(this: Counter) {
+        // Totals the connector keeps anyway are read when scraped instead of counted twice.
+        if (collect) {
+          this.reset();
+          collect((labels, value) => this.inc(labels, value));
+        }
+        for (const child of children) {
+          if (child.n > 0) this.inc(child.labels, child.n);
+          child.n = 0;
+        }
+      },
     });
     return {
       inc: (labels: MetricLabels, value?: number) => c.inc(labels, value ?? 1),
-      child: (labels: MetricLabels) => c.labels(labels),
+      child: (labels: MetricLabels) => {
+        const child = { labels: { ...labels }, n: 0 };
+        children.push(child);
+        if (!collect) c.inc(child.labels, 0); // the series exists from now on
+        return {
+          inc: (value = 1) => {
+            child.n += value;
+          },
+        };
+      },
     };
   }
 
   histogram(spec: MetricSpec & { readonly buckets?: readonly number[] }): ObservedHistogram {
-    const h = new Histogram({
-      name: spec.name,
-      help: spec.help,
-      labelNames: [...(spec.labelNames ?? [])],
-      buckets: [...(spec.buckets ?? SECONDS_BUCKETS)],
-      registers: [this.registry],
-    });
-    return { observe: (labels: MetricLabels, value: number) => h.observe(labels, value), child: (labels: MetricLabels) => h.labels(labels) };
+    const h = new SeriesHistogram(spec.name, spec.help, spec.labelNames ?? [], spec.buckets ?? SECONDS_BUCKETS);
+    this.registry.registerMetric(h as unknown as Metric);
+    return { observe: (labels: MetricLabels, value: number) => h.series(labels).observe(value), child: (labels: MetricLabels) => h.series(labels) };
   }
 
   gauge(spec: MetricSpec & { collect(set: GaugeSetter): void }): void {
@@ -140,5 +152,79 @@ export class ServoMetrics implements Observability {
 
   readiness(name: string, check: () => ReadinessResult | Promise<ReadinessResult>): void {
     this.readinessChecks.push({ name, check });
+  }
+}
+
+/** One series of a {@link SeriesHistogram}: counts per bucket (not cumulative; the last is +Inf) and the sum. */
+class HistogramSeries {
+  readonly counts: Float64Array;
+  sum = 0;
+  constructor(
+    readonly labels: MetricLabels,
+    private readonly bounds: readonly number[],
+  ) {
+    this.counts = new Float64Array(bounds.length + 1);
+  }
+  observe(value: number): void {
+    const bounds = this.bounds;
+    let i = 0;
+    while (i < bounds.length && value > (bounds[i] as number)) i++;
+    this.counts[i] = (this.counts[i] as number) + 1;
+    this.sum += value;
+  }
+}
+
+/**
+ * A histogram for hot paths, registered in the prom-client registry, which
+ * formats it. Hand-written because prom-client's Histogram validates and
+ * hashes the labels of every observation; here a series is resolved once
+ * (`series(labels)`) and an observation is a bucket search and two additions
+ * (bench/observe.mjs: a delivery attempt observes one).
+ */
+class SeriesHistogram {
+  readonly type = 'histogram';
+  readonly aggregator = 'sum';
+  readonly #series = new Map<string, HistogramSeries>();
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    private readonly labelNames: readonly string[],
+    private readonly bounds: readonly number[],
+  ) {}
+
+  series(labels: MetricLabels): HistogramSeries {
+    const key = this.labelNames.map((n) => labels[n] ?? '').join('\u0000');
+    let s = this.#series.get(key);
+    if (!s) {
+      s = new HistogramSeries({ ...labels }, this.bounds);
+      this.#series.set(key, s);
+    }
+    return s;
+  }
+
+  /** What the registry formats: `_bucket` (cumulative, `le`), `_sum` and `_count` per series. */
+  get(): {
+    name: string;
+    help: string;
+    type: string;
+    aggregator: string;
+    values: { labels: Record<string, string | number>; value: number; metricName: string }[];
+  } {
+    const values: { labels: Record<string, string | number>; value: number; metricName: string }[] = [];
+    const bucket = `${this.name}_bucket`;
+    for (const s of this.#series.values()) {
+      let cumulative = 0;
+      for (let i = 0; i <= this.bounds.length; i++) {
+        cumulative += s.counts[i] as number;
+        values.push({ labels: { ...s.labels, le: i < this.bounds.length ? (this.bounds[i] as number) : '+Inf' }, value: cumulative, metricName: bucket });
+      }
+      values.push({ labels: s.labels, value: s.sum, metricName: `${this.name}_sum` });
+      values.push({ labels: s.labels, value: cumulative, metricName: `${this.name}_count` });
+    }
+    return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values };
+  }
+
+  reset(): void {
+    this.#series.clear();
   }
 }
