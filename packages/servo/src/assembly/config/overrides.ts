@@ -5,6 +5,7 @@
 import { ConfigError } from '../../errors.js';
 import type { Env } from './interpolate.js';
 import { formatPath } from './paths.js';
+import { closest, listChoices } from './suggest.js';
 
 /** Upper-cases a name and turns every non-alphanumeric character into `_`. */
 function envPart(name: string): string {
@@ -83,5 +84,37 @@ export async function readOverrides(instance: string, fields: Iterable<string>, 
     }
     result.overrides.push({ field, variable, value });
   }
+  result.errors.push(...misspelled(instance, fields, env));
   return result;
+}
+
+/**
+ * `SERVO_<NAME>_<X>` variables that override nothing because `<X>` is a
+ * typo of a field (`SERVO_WEBHOOKS_DRAINTIMEOUT` for `drain_timeout`):
+ * reported with the known variables, as an unknown YAML key is. A variable
+ * close to no field is left alone (another instance's, or a setting read
+ * elsewhere), and so is one extending a field's variable
+ * (`SERVO_WEBHOOKS_STORE_MAX_PAGES`).
+ */
+function misspelled(instance: string, fields: Iterable<string>, env: Env): ConfigError[] {
+  const prefix = `SERVO_${envPart(instance)}_`;
+  const known = new Map([...fields].map((f) => [overrideVariable(instance, f), f] as const));
+  const errors: ConfigError[] = [];
+  for (const variable of Object.keys(env)) {
+    if (!variable.startsWith(prefix) || known.has(variable) || env[variable] === undefined) continue;
+    if ([...known.keys()].some((k) => variable.startsWith(`${k}_`))) continue;
+    const rest = variable.slice(prefix.length);
+    const near = closest(
+      rest,
+      [...known.keys()].map((k) => k.slice(prefix.length)),
+    );
+    if (near === undefined) continue;
+    errors.push(
+      new ConfigError(`environment variable ${variable} overrides no field of "${instance}"`, {
+        path: instance,
+        hint: `did you mean ${prefix}${near} (field ${known.get(prefix + near)})? known: ${listChoices([...known.keys()].sort())}`,
+      }),
+    );
+  }
+  return errors;
 }
