@@ -9,21 +9,31 @@ import type { CryptoBackend } from './core.js';
 import { fromBase64, type ParsedPublicKey, type ParsedSecret } from './keys.js';
 
 interface WebKeys {
-  servo: Promise<CryptoKey>;
-  standard: Promise<CryptoKey>;
+  servo: CryptoKey | Promise<CryptoKey>;
+  standard: CryptoKey | Promise<CryptoKey>;
 }
 
 const subtle = (): SubtleCrypto => globalThis.crypto.subtle;
 const hmac = (raw: Uint8Array, hash: string) => subtle().importKey('raw', raw as BufferSource, { name: 'HMAC', hash }, false, ['sign']);
 
 // Keyed by the parsed key (cached by keys.ts per string): each build keeps its own imported keys.
+// Once imported, the CryptoKey itself replaces the promise (no extra await per request).
 const secretKeys = new WeakMap<ParsedSecret, WebKeys>();
 const publicKeys = new WeakMap<ParsedPublicKey, Promise<CryptoKey>>();
 
 function keysOf(secret: ParsedSecret): WebKeys {
   let keys = secretKeys.get(secret);
   if (keys === undefined) {
-    keys = { servo: hmac(secret.servoKey, 'SHA-1'), standard: hmac(secret.standardKey, 'SHA-256') };
+    const created: WebKeys = { servo: hmac(secret.servoKey, 'SHA-1'), standard: hmac(secret.standardKey, 'SHA-256') };
+    void (created.servo as Promise<CryptoKey>).then(
+      (k) => (created.servo = k),
+      () => undefined,
+    );
+    void (created.standard as Promise<CryptoKey>).then(
+      (k) => (created.standard = k),
+      () => undefined,
+    );
+    keys = created;
     secretKeys.set(secret, keys);
   }
   return keys;
