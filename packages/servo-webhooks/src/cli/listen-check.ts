@@ -24,9 +24,15 @@ type Headers = Readonly<Record<string, string | string[] | undefined>>;
 
 const SCHEMES = ['x-servo-signature', 'webhook-signature'] as const;
 
-/** Checks both schemes of a delivery against `secrets` (any may match; undefined: none given). */
-export async function checkSignatures(body: Uint8Array, headers: Headers, secrets: readonly string[] | undefined): Promise<SchemeCheck[]> {
-  if (secrets === undefined || secrets.length === 0) {
+/** What a delivery is checked with: secrets (HMAC) and `whpk_` public keys (v1a); any may match. */
+export interface VerifyKeys {
+  readonly secrets: readonly string[];
+  readonly publicKeys: readonly string[];
+}
+
+/** Checks both schemes of a delivery against `keys` (undefined: none given). */
+export async function checkSignatures(body: Uint8Array, headers: Headers, keys: VerifyKeys | undefined): Promise<SchemeCheck[]> {
+  if (keys === undefined || keys.secrets.length + keys.publicKeys.length === 0) {
     const reason = 'not checked: give --secret or --webhook NAME';
     return SCHEMES.map((scheme) => ({ scheme, ok: null, reason }));
   }
@@ -34,7 +40,7 @@ export async function checkSignatures(body: Uint8Array, headers: Headers, secret
   for (const [k, v] of Object.entries(headers)) if (v !== undefined) present[k] = v;
   let results: readonly SchemeResult[];
   try {
-    results = (await verify(body, present, { secrets, legacy: true })).schemes;
+    results = (await verify(body, present, { secrets: keys.secrets, publicKeys: keys.publicKeys, legacy: true })).schemes;
   } catch (err) {
     if (!isReceiverError(err)) throw err;
     if (err.code === 'invalid_key') return SCHEMES.map((scheme) => ({ scheme, ok: null, reason: `not checked: ${err.message}` }));

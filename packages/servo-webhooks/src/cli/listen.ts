@@ -13,13 +13,15 @@ import { UsageError, terminalText } from 'servo-core/cli';
 import { model, REDACTED } from 'servo-core';
 import { CANCEL_CONTENT_TYPES } from '../payload/content-type.js';
 import { outputOf, webhookInstances, write } from './common.js';
-import { checkSignatures, type SchemeCheck } from './listen-check.js';
+import { publicKeyOf } from '../signing.js';
+import { checkSignatures, type SchemeCheck, type VerifyKeys } from './listen-check.js';
 
 /** Flags of `servo webhooks listen`. */
 export interface ListenOptions {
   port: string;
   host: string;
   secret?: string[];
+  publicKey?: string[];
   webhook?: string;
   cancel?: string;
   status?: string;
@@ -54,7 +56,7 @@ export async function listen(ctx: CliContext, opts: ListenOptions): Promise<void
   const port = Number(opts.port);
   if (!/^\d+$/.test(opts.port) || port > 65535) throw new UsageError(`--port ${opts.port}: expected a port number from 0 to 65535`);
   const plan = answerPlan(opts);
-  const { secrets, source } = await secretsOf(ctx, opts);
+  const { keys, source } = await keysOf(ctx, opts);
   const json = outputOf(ctx) === 'json';
   const note = (text: string) => (json ? ctx.stderr : ctx.stdout).write(text);
   const attempts = new Map<string, number>();
@@ -79,7 +81,7 @@ export async function listen(ctx: CliContext, opts: ListenOptions): Promise<void
     attempts.set(id, attempt);
     const event = header('x-servo-event') ?? str(parsed?.event) ?? '(unknown event)';
     const webhook = str((parsed?.webhook as Record<string, unknown> | undefined)?.name) ?? '(unnamed)';
-    const checks = await checkSignatures(body, req.headers, secrets);
+    const checks = await checkSignatures(body, req.headers, keys);
     const answer = plan(event);
     count(tally, event, attempt, checks, answer.status);
     const time = new Date().toISOString();
@@ -142,18 +144,24 @@ export async function listen(ctx: CliContext, opts: ListenOptions): Promise<void
   else write(ctx, summaryText(tally));
 }
 
-async function secretsOf(ctx: CliContext, opts: ListenOptions): Promise<{ secrets: string[] | undefined; source: string }> {
-  if (opts.secret !== undefined && opts.webhook !== undefined) throw new UsageError('give --secret or --webhook, not both');
-  if (opts.secret !== undefined) {
-    if (opts.secret.some((s) => s === '')) throw new UsageError('--secret cannot be empty');
-    return { secrets: opts.secret, source: `checked with --secret${opts.secret.length > 1 ? ` (${opts.secret.length}, any may match)` : ''}` };
+async function keysOf(ctx: CliContext, opts: ListenOptions): Promise<{ keys: VerifyKeys | undefined; source: string }> {
+  const given = opts.secret !== undefined || opts.publicKey !== undefined;
+  if (given && opts.webhook !== undefined) throw new UsageError('give --secret / --public-key or --webhook, not both');
+  if (given) {
+    const secrets = opts.secret ?? [];
+    const publicKeys = opts.publicKey ?? [];
+    if (secrets.some((s) => s === '')) throw new UsageError('--secret cannot be empty');
+    const n = secrets.length + publicKeys.length;
+    return { keys: { secrets, publicKeys }, source: `checked with the ${n > 1 ? `${n} keys given (any may match)` : 'key given'}` };
   }
-  if (opts.webhook === undefined) return { secrets: undefined, source: 'not checked, give --secret or --webhook NAME' };
+  if (opts.webhook === undefined) return { keys: undefined, source: 'not checked, give --secret or --webhook NAME' };
   const servo = await ctx.loadServo();
   const all = webhookInstances(servo).flatMap((i) => i.config.webhooks);
   const w = all.find((x) => x.name === opts.webhook);
   if (!w) throw new UsageError(`no webhook named "${opts.webhook}"; configured: ${all.map((x) => x.name).join(', ') || 'none'}`);
-  return { secrets: [w.secret], source: `checked with the secret of webhook "${w.name}"` };
+  // Every secret of a rotation, and the public half of its signing_key (v1a).
+  const publicKeys = w.signingKey ? [publicKeyOf(w.signingKey)] : [];
+  return { keys: { secrets: [...w.secrets], publicKeys }, source: `checked with the keys of webhook "${w.name}"` };
 }
 
 /** The answer to each delivery, from the flags. */

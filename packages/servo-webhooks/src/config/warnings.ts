@@ -45,13 +45,15 @@ export function webhookWarnings(w: WebhookConfig): string[] {
       `timeout ${d(w.timeoutMs)} is longer than deadline ${d(w.deadlineMs)}: the deadline cuts an attempt short and leaves no time to retry; make timeout shorter than deadline`,
     );
   }
-  if (w.secret.startsWith('whsec_')) {
-    const bytes = Buffer.from(w.secret.slice('whsec_'.length), 'base64').length;
+  w.secrets.forEach((secret, i) => {
+    if (!secret.startsWith('whsec_')) return;
+    const bytes = Buffer.from(secret.slice('whsec_'.length), 'base64').length;
     if (bytes < MIN_WHSEC_BYTES) {
+      const which = w.secrets.length > 1 ? `secret ${i + 1}: its` : 'its';
       out.push(
-        `its whsec_ key is ${bytes} bytes, shorter than the ${MIN_WHSEC_BYTES} Standard Webhooks asks for; servo generate --defaults webhooks writes a new one`,
+        `${which} whsec_ key is ${bytes} bytes, shorter than the ${MIN_WHSEC_BYTES} Standard Webhooks asks for; servo generate --defaults webhooks writes a new one`,
       );
     }
-  }
+  });
   return out;
 }

@@ -18,11 +18,34 @@ const check = (output: 'table' | 'json' = 'table') =>
 
 describe('servo check warnings', () => {
   it('a clean gate on 127.0.0.1 has only its ping check', async () => {
-    g.write();
+    g.asm.writeConfig(`scripts:
+  on:
+    adjust: [./adjust.sh]
+webhooks:
+  - name: window
+    events: before:adjust
+    url: ${g.rx.url('/gate')}
+    secret: whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
+`);
     const run = await check('json');
     expect(run.code).toBe(0);
     const checks = JSON.parse(run.stdout) as { name: string }[];
     expect(checks.filter((c) => c.name.startsWith('webhook window'))).toHaveLength(1);
+  });
+
+  it('a rotation list is checked key by key: the short whsec_ key is named by position', async () => {
+    g.asm.writeConfig(`webhooks:
+  - name: window
+    events: before:adjust
+    url: ${g.rx.url('/gate')}
+    secret: [whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw, ${SHORT_KEY}]
+`);
+    const run = await check('json');
+    expect(run.code).toBe(0);
+    const settings = (JSON.parse(run.stdout) as { name: string; message: string }[]).find((c) => c.name === 'webhook window settings')!;
+    expect(settings.message).toBe(
+      'secret 2: its whsec_ key is 16 bytes, shorter than the 24 Standard Webhooks asks for; servo generate --defaults webhooks writes a new one',
+    );
   });
 
   it('failure_policy ignore, timeout past the deadline and a short whsec_ key are WARNING rows; the command still succeeds', async () => {

@@ -8,7 +8,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { finished, runCli, startReceiver, startServo, waitFor, type CliRun, type Receiver } from '../../../../test-support/index.js';
-import { signRequest } from '../../src/signing.js';
+import { generateSigningKey, signRequest } from '../../src/signing.js';
 import { makeAssembly, SCRIPTS_SECTION, type Assembly } from '../helpers/assembly.js';
 
 const SECRET = 'listen-secret';
@@ -149,12 +149,47 @@ describe('servo webhooks listen', () => {
 
   it('--secret repeated: a delivery signed with any of them verifies (rotation)', async () => {
     const l = await listen(['--secret', 'old-secret', '--secret', SECRET, '--quiet']);
-    expect(l.out() + l.err()).toContain('checked with --secret (2, any may match)');
+    expect(l.out() + l.err()).toContain('checked with the 2 keys given (any may match)');
     expect((await trigger('after:measure', l.url)).code).toBe(0);
     expect((await trigger('after:measure', l.url, 'old-secret')).code).toBe(0);
     await waitFor(() => (l.out().match(/->/g) ?? []).length >= 2, 10_000, 'two deliveries');
     expect(l.out().match(/x-servo-signature ✓ webhook-signature ✓ -> 200/g)).toHaveLength(2);
     await l.stop();
+  });
+
+  it('--webhook takes every secret of a rotation and the public half of signing_key; --public-key alone checks v1a', async () => {
+    const { signingKey, publicKey } = generateSigningKey();
+    const p = await project('after:measure');
+    asm!.writeConfig(`webhooks:
+  - name: store
+    events: after:measure
+    url: http://127.0.0.1:${p.port}/hook
+    secret: [new-secret-0123456789, ${SECRET}]
+    signing_key: ${signingKey}
+    backoff: false
+`);
+    const l = await listen(['--output', 'json', '--webhook', 'store', '--port', String(p.port)], p);
+    expect((await runCli(['webhooks', 'trigger', 'after:measure', 'store'], { config: p.config, cwd: p.cwd })).code).toBe(0);
+    await waitFor(() => l.out().includes('"type":"delivery"'), 10_000, 'the record');
+    const rec = JSON.parse(l.out().split('\n')[0]!) as { signatures: { ok: boolean }[]; headers: Record<string, string> };
+    expect(rec.signatures.map((x) => x.ok)).toEqual([true, true]);
+    expect(rec.headers['webhook-signature']!.split(' ').map((e) => e.split(',')[0])).toEqual(['v1', 'v1', 'v1a']);
+    await l.stop();
+
+    const only = await listen(['--quiet', '--public-key', publicKey]);
+    const body = Buffer.from('{"id":"msg_k","event":"ping"}');
+    const { 'x-servo-signature': _, ...headers } = signRequest('unrelated-secret', 'msg_k', body, Math.floor(Date.now() / 1000), signingKey);
+    const v1aOnly = {
+      ...headers,
+      'webhook-signature': headers['webhook-signature']
+        .split(' ')
+        .filter((e) => e.startsWith('v1a,'))
+        .join(' '),
+    };
+    await post(only.url, v1aOnly, body);
+    await waitFor(() => only.out().includes('->'), 10_000, 'the delivery');
+    expect(only.out()).toContain('x-servo-signature ✗ webhook-signature ✓');
+    await only.stop();
   });
 
   it('counts attempts by id: retries of a 503 (--fail-rate 1) from a running servo are attempts 1, 2, 3', async () => {
