@@ -36,7 +36,7 @@ webhooks:
   - name: window
     events: before:adjust
     url: ${rx!.url('/gate')}
-    secret: gate-secret
+    secret: gate-secret-long-enough
     backoff: false
 ${extra}`);
     },
