@@ -1,8 +1,8 @@
 /**
  * Settings that work but that a careful operator wants to hear about, shown
  * by `servo check` as a warning per webhook: plain http:// to a host beyond
- * this machine, a fail-open gate, a timeout the deadline cuts short, a short
- * `whsec_` key. Never the secret itself.
+ * this machine, a fail-open gate, a timeout the deadline cuts short, a
+ * secret under 16 bytes, a short `whsec_` key. Never the secret itself.
  * @module
  */
 import { isIP } from 'node:net';
@@ -20,6 +20,9 @@ function isLoopback(hostname: string): boolean {
   if (isIP(host) === 6) return host === '::1' || host === '0:0:0:0:0:0:0:1' || /^::ffff:127\./.test(host);
   return false;
 }
+
+/** Shortest plain secret that passes without a warning, in bytes. */
+const MIN_SECRET_BYTES = 16;
 
 /** One sentence per warning about `w`, with the fix; empty when there is none. */
 export function webhookWarnings(w: WebhookConfig): string[] {
@@ -45,6 +48,15 @@ export function webhookWarnings(w: WebhookConfig): string[] {
       `timeout ${d(w.timeoutMs)} is longer than deadline ${d(w.deadlineMs)}: the deadline cuts an attempt short and leaves no time to retry; make timeout shorter than deadline`,
     );
   }
+  w.secrets.forEach((secret, n) => {
+    const bytes = Buffer.byteLength(secret);
+    if (!secret.startsWith('whsec_') && bytes > 0 && bytes < MIN_SECRET_BYTES) {
+      const which = w.secrets.length > 1 ? `secret ${n + 1}` : 'its secret';
+      out.push(
+        `${which} is ${bytes} byte${bytes === 1 ? '' : 's'}, shorter than ${MIN_SECRET_BYTES}: a short secret can be guessed; use a long random one (servo generate --defaults webhooks writes one)`,
+      );
+    }
+  });
   w.secrets.forEach((secret, i) => {
     if (!secret.startsWith('whsec_')) return;
     const bytes = Buffer.from(secret.slice('whsec_'.length), 'base64').length;
