@@ -60,7 +60,7 @@ export async function generate() {
     format: false,
   });
   // An empty params object is `Record<string, never>` (Biome refuses the type `{}`).
-  const typed = ts.replace(/: \{\};/g, ': Record<string, never>;');
+  const typed = ts.replace(/:\s*\{\s*\}(?=;?\n)/g, ': Record<string, never>');
   return execFileSync(biome, ['format', '--stdin-file-path', target], { input: typed, encoding: 'utf8' });
 }
 

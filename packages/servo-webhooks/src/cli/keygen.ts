@@ -13,7 +13,10 @@ import { outputOf, write } from './common.js';
 /** `servo webhooks keygen` */
 export function keygen(ctx: CliContext): void {
   const { signingKey, publicKey } = generateSigningKey();
-  if (outputOf(ctx) === 'json') return write(ctx, formatJson({ signing_key: signingKey, public_key: publicKey }));
+  if (outputOf(ctx) === 'json') {
+    write(ctx, formatJson({ signing_key: signingKey, public_key: publicKey }));
+    return;
+  }
   write(
     ctx,
     `signing_key: ${signingKey}\npublic_key:  ${publicKey}\n\n` +

@@ -22,19 +22,19 @@ export interface EventTypes {
     result: null;
   };
   startup: {
-    params: {};
+    params: Record<string, never>;
     result: null;
   };
   shutdown: {
-    params: {};
+    params: Record<string, never>;
     result: null;
   };
   metrics: {
-    params: {};
+    params: Record<string, never>;
     result: Metric[];
   };
   components: {
-    params: {};
+    params: Record<string, never>;
     result: Component[];
   };
   check: {
@@ -68,7 +68,7 @@ export interface EventTypes {
     result: Description;
   };
   promote: {
-    params: {};
+    params: Record<string, never>;
     result: null;
   };
 }
