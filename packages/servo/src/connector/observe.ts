@@ -44,7 +44,8 @@ export interface ReadinessResult {
 export interface Observability {
   /**
    * A counter; with `collect`, its series are instead set from totals the
-   * connector keeps anyway, each time `/metrics` is read.
+   * connector keeps anyway, each time `/metrics` is read (it then has no
+   * `inc` or `child`).
    */
   counter(spec: MetricSpec & { collect?(set: GaugeSetter): void }): ObservedCounter;
   histogram(spec: MetricSpec & { readonly buckets?: readonly number[] }): ObservedHistogram;

@@ -96,6 +96,19 @@ export class ServoMetrics implements Observability {
 
   counter(spec: MetricSpec & { collect?(set: GaugeSetter): void }): ObservedCounter {
     const { collect } = spec;
+    if (collect) {
+      // Totals the connector keeps anyway are read when scraped instead of counted twice.
+      const m = new CollectedMetric(spec.name, spec.help, 'counter', collect);
+      this.registry.registerMetric(m as unknown as Metric);
+      return {
+        inc: () => {
+          throw new TypeError(`${spec.name} is collected from the connector's totals; it has no inc()`);
+        },
+        child: () => {
+          throw new TypeError(`${spec.name} is collected from the connector's totals; it has no children`);
+        },
+      };
+    }
     /** Children count in plain numbers; their counts join the counter when it is scraped. */
     const children: { labels: MetricLabels; n: number }[] = [];
     const c = new Counter({
@@ -104,11 +117,6 @@ export class ServoMetrics implements Observability {
       labelNames: [...(spec.labelNames ?? [])],
       registers: [this.registry],
       collect(this: Counter) {
-        // Totals the connector keeps anyway are read when scraped instead of counted twice.
-        if (collect) {
-          this.reset();
-          collect((labels, value) => this.inc(labels, value));
-        }
         for (const child of children) {
           if (child.n > 0) this.inc(child.labels, child.n);
           child.n = 0;
@@ -120,7 +128,7 @@ export class ServoMetrics implements Observability {
       child: (labels: MetricLabels) => {
         const child = { labels: { ...labels }, n: 0 };
         children.push(child);
-        if (!collect) c.inc(child.labels, 0); // the series exists from now on
+        c.inc(child.labels, 0); // the series exists from now on
         return {
           inc: (value = 1) => {
             child.n += value;
@@ -137,17 +145,7 @@ export class ServoMetrics implements Observability {
   }
 
   gauge(spec: MetricSpec & { collect(set: GaugeSetter): void }): void {
-    const { collect } = spec;
-    new Gauge({
-      name: spec.name,
-      help: spec.help,
-      labelNames: [...(spec.labelNames ?? [])],
-      registers: [this.registry],
-      collect() {
-        this.reset();
-        collect((labels, value) => this.set(labels, value));
-      },
-    });
+    this.registry.registerMetric(new CollectedMetric(spec.name, spec.help, 'gauge', spec.collect) as unknown as Metric);
   }
 
   readiness(name: string, check: () => ReadinessResult | Promise<ReadinessResult>): void {
@@ -227,4 +225,28 @@ class SeriesHistogram {
   reset(): void {
     this.#series.clear();
   }
+}
+
+/**
+ * A counter or gauge whose series the connector sets when scraped: the values
+ * go to the registry's formatting as they are, without prom-client's
+ * reset-and-set (a label hash per series per scrape; 100 webhooks have
+ * hundreds of series: bench/observe.mjs).
+ */
+class CollectedMetric {
+  readonly aggregator = 'sum';
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    readonly type: 'counter' | 'gauge',
+    private readonly collect: (set: GaugeSetter) => void,
+  ) {}
+
+  get(): { name: string; help: string; type: string; aggregator: string; values: { labels: MetricLabels; value: number }[] } {
+    const values: { labels: MetricLabels; value: number }[] = [];
+    this.collect((labels, value) => values.push({ labels, value }));
+    return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values };
+  }
+
+  reset(): void {}
 }
