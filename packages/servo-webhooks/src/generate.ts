@@ -32,8 +32,9 @@ export function generateConfig(options: { defaults: boolean }): GeneratedConfig 
     for (const w of [measure, gate]) {
       w.backoff ??= { max_tries: DEFAULTS.backoff.max_tries, max_time: DEFAULTS.backoff.max_time };
       w.timeout ??= DEFAULTS.timeout;
-      w.deadline ??= DEFAULTS.deadline;
     }
+    // Gate-only fields go on the before-webhook only: an after-webhook has no deadline or failure policy.
+    gate.deadline ??= DEFAULTS.deadline;
     const value = {
       store: DEFAULTS.store,
       max_queue: DEFAULTS.max_queue,

@@ -130,7 +130,7 @@ describe('servo generate', () => {
     await appendFile(file, '# edited by hand\n');
     const again = await servo(['generate', '--defaults', 'scripts'], { cwd: f.project });
     expect(again.code).toBe(2);
-    expect(again.stderr).toContain(`${file} already exists; pass --force to overwrite it`);
+    expect(again.stderr).toContain(`${file} already has a section "scripts"; pass --force to overwrite the file`);
     expect(await readFile(file, 'utf8')).toContain('# edited by hand');
 
     const forced = await servo(['generate', '--defaults', 'scripts', '--force'], { cwd: f.project });

@@ -1,6 +1,6 @@
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { Document, isMap, isNode, isScalar, isSeq, type Node, type Pair, type YAMLMap } from 'yaml';
+import { Document, isMap, isNode, isScalar, isSeq, parseDocument, type Node, type Pair, type YAMLMap } from 'yaml';
 import { UsageError } from '../../errors.js';
 import type { CommandContext } from '../context.js';
 
@@ -16,7 +16,22 @@ export default async function generate(
   const file = opts.file ? resolve(ctx.cwd, opts.file) : ctx.configFile;
   const { availableConnectors } = await import('../../assembly/load.js');
   const available = availableConnectors(dirname(file));
-  const doc = new Document({});
+  // An existing file gains the new sections (its comments kept); --force starts it over.
+  const adding = existsSync(file) && !opts.stdout && !opts.force;
+  const doc = adding ? parseDocument(readFileSync(file, 'utf8')) : new Document({});
+  if (adding) {
+    if (doc.errors.length > 0 || (doc.contents !== null && !isMap(doc.contents))) {
+      throw new UsageError(`${file} is not a YAML mapping generate can add to (servo validate says why); pass --force to overwrite it, or --stdout to print`);
+    }
+    const present = types.filter((t) => doc.has(t));
+    if (present.length > 0) {
+      throw new UsageError(
+        `${file} already has a section ${present.map((t) => `"${t}"`).join(', ')}; pass --force to overwrite the file, or --stdout to print the configuration`,
+      );
+    }
+    if (doc.contents === null) doc.contents = doc.createNode({}) as never;
+  }
+  const secrets: string[] = [];
   for (const type of types) {
     const found = available.get(type);
     if (!found) throw new UsageError(`unknown connector type "${type}"; installed types: ${[...available.keys()].join(', ')}`);
@@ -25,15 +40,26 @@ export default async function generate(
     const node = doc.createNode(generated.value) as Node;
     doc.set(type, node);
     for (const [path, comment] of Object.entries(generated.comments ?? {})) annotate(doc, type, node, path, comment);
+    if (holdsField(generated.value, new Set(definition.secretFields ?? []))) secrets.push(type);
   }
   const text = doc.toString({ lineWidth: 100 });
   if (opts.stdout) return ctx.write(text);
-  if (existsSync(file) && !opts.force) {
-    throw new UsageError(`${file} already exists; pass --force to overwrite it, or --stdout to print the configuration`);
-  }
-  // Owner-only: generated sections may hold fresh secrets.
+  // Owner-only: generated sections may hold fresh secrets (an existing file keeps its own mode).
   writeFileSync(file, text, { mode: 0o600 });
-  ctx.write(`wrote ${file} (${types.join(', ')})\n`);
+  ctx.write(adding ? `added ${types.join(', ')} to ${file}\n` : `wrote ${file} (${types.join(', ')})\n`);
+  if (secrets.length > 0) {
+    ctx.write(
+      `note: the ${secrets.join(', ')} section${secrets.length === 1 ? ' holds a generated secret' : 's hold generated secrets'} in plain text: ` +
+        'move it to the environment before sharing the file, e.g. export WEBHOOK_SECRET=<the value> and write secret: ${WEBHOOK_SECRET}\n',
+    );
+  }
+}
+
+/** True when `value` has a key named in `fields` at any depth with a non-empty value. */
+function holdsField(value: unknown, fields: ReadonlySet<string>): boolean {
+  if (Array.isArray(value)) return value.some((v) => holdsField(v, fields));
+  if (value === null || typeof value !== 'object') return false;
+  return Object.entries(value).some(([k, v]) => (fields.has(k) && typeof v === 'string' && v !== '') || holdsField(v, fields));
 }
 
 /** Puts `comment` above the key at `path` inside the section (`''` = above the section key). */
