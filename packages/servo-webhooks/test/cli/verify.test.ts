@@ -58,6 +58,14 @@ describe('servo webhooks verify', () => {
     expect(run.stdout + run.stderr + fromFile.stdout + fromFile.stderr).not.toContain(SECRET.slice(6));
   });
 
+  it('takes headers and body from a listen --output json record alone', async () => {
+    const req = await delivered();
+    const record = save('record.json', JSON.stringify({ event: 'after:measure', headers: req.headers, body: req.body.toString('utf8') }));
+    const run = await runCli(['webhooks', 'verify', '--secret', SECRET, '--headers', record], { cwd: dir });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain('✓ webhook-signature');
+  });
+
   it('says why each scheme fails: a changed body, another secret, a missing header; exit 1', async () => {
     const req = await delivered();
     const changed = save('changed.json', Buffer.concat([req.body, Buffer.from(' ')]));
