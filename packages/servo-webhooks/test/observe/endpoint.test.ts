@@ -9,6 +9,8 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startFakeOptimizer, type FakeOptimizer } from 'servo-core/optimizer/fake';
@@ -213,9 +215,34 @@ describe('servo run --http: where it listens', () => {
   });
 
   it('a bad --http address is a usage error naming the expected form', async () => {
-    const config = join(dir, 'plain.yaml');
+    const config = join(dir, 'bad-address.yaml');
+    writeFileSync(config, 'name: plain\nscripts:\n  on: {}\n');
     const run = await runServo(['run', '--http', 'nowhere'], { config, timeoutMs: 20_000 });
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('servo: --http: expected HOST:PORT');
+  });
+});
+
+describe('servo run --http: configuration', () => {
+  it('servo config shows the server section with its token redacted', async () => {
+    const run = await runCli(['config'], { config: join(dir, 'servo.yaml'), env: { HTTP_TOKEN: TOKEN } });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/server:\n {2}listen: 127\.0\.0\.1:0\n {2}token: "?\*\*\*/);
+    expect(run.stdout).not.toContain(TOKEN);
+  });
+
+  it('an address in use is a usage error naming it', async () => {
+    const busy = createServer();
+    await new Promise<void>((res) => busy.listen(0, '127.0.0.1', res));
+    const port = (busy.address() as AddressInfo).port;
+    try {
+      const config = join(dir, 'busy.yaml');
+      writeFileSync(config, 'name: busy\nscripts:\n  on: {}\n');
+      const run = await runServo(['run', '--http', `127.0.0.1:${port}`], { config, timeoutMs: 20_000 });
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain(`servo: cannot serve the HTTP endpoint on 127.0.0.1:${port}: EADDRINUSE`);
+    } finally {
+      busy.close();
+    }
   });
 });

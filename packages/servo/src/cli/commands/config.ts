@@ -1,6 +1,7 @@
 import { stringify } from 'yaml';
 import { z } from 'zod';
 import { OPTIMIZER_SECRET_FIELDS, OptimizerSection } from '../../assembly/config/optimizer-section.js';
+import { SERVER_SECRET_FIELDS } from '../../assembly/config/server-section.js';
 import { REDACTED, redact } from '../../assembly/redact.js';
 import type { CommandContext } from '../context.js';
 import { json } from '../output.js';
@@ -8,7 +9,7 @@ import { json } from '../output.js';
 /**
  * `servo config`: the effective configuration (env overrides and ${VAR} applied), secrets redacted.
  * The `optimizer:` section is shown as written (durations as durations), its token redacted; its
- * `token_file` is a path, not a secret, and is shown.
+ * `token_file` is a path, not a secret, and is shown. The `server:` section is shown with its token redacted.
  */
 export default async function config(ctx: CommandContext): Promise<void> {
   const servo = await ctx.loadServo({ usesSecrets: false });
@@ -20,6 +21,7 @@ export default async function config(ctx: CommandContext): Promise<void> {
   }
   out.connectors = connectors;
   if (servo.optimizer) out.optimizer = optimizerShown(servo.optimizer);
+  if (servo.server) out.server = redact(servo.server, SERVER_SECRET_FIELDS);
   ctx.write(ctx.output === 'json' ? json(out) : stringify(out));
 }
 
