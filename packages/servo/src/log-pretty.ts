@@ -48,7 +48,13 @@ export function prettyLine(level: string, bindings: Readonly<Record<string, unkn
   }
   const who = typeof bindings.connector === 'string' ? `[${bindings.connector}] ` : '';
   const time = `${pad(now.getHours())}:${pad(now.getMinutes())}:${pad(now.getSeconds())}`;
-  return `${time} ${level.toUpperCase().padEnd(5)} ${who}${text}${rest}\n`;
+  // One line, no raw control characters: messages and fields may carry a receiver's or a script's text.
+  return `${time} ${level.toUpperCase().padEnd(5)} ${escapeControls(`${who}${text}${rest}`)}\n`;
+}
+
+function escapeControls(line: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+  return line.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => (c === '\n' ? '\\n' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
 }
 
 function pad(n: number): string {
@@ -56,7 +62,7 @@ function pad(n: number): string {
 }
 
 function valueText(v: unknown): string {
-  if (typeof v === 'string') return /^[^\s"=]+$/.test(v) ? v : JSON.stringify(v);
+  if (typeof v === 'string') return /^[\w.:/@+,-]+$/.test(v) ? v : JSON.stringify(v);
   if (v instanceof Error) return JSON.stringify(v.message);
   if (typeof v === 'object' && v !== null) {
     try {

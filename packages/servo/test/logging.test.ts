@@ -40,6 +40,14 @@ describe('log formats', () => {
     ]);
   });
 
+  it('pretty: control characters from remote or script text are escaped, the line stays one line', () => {
+    const lines: string[] = [];
+    const log = createLogger({ level: 'info', format: 'pretty', destination: { write: (l: string) => void lines.push(l) } });
+    log.warn({ answer: 'bad\u001b[31mred\nnext' }, 'receiver said \u001b]0;title\u0007');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^\d\d:\d\d:\d\d WARN {2}receiver said \\x1b\]0;title\\x07 answer="bad\\u001b\[31mred\\nnext"\n$/);
+  });
+
   it('a described line reads as its sentence followed by the fields it names', () => {
     describeLogLine('test line', (f) => `sent ${f.what} in ${f.ms} ms`, ['id']);
     const lines: string[] = [];

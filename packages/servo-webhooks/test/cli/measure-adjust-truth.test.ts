@@ -26,6 +26,7 @@ beforeEach(async () => {
     chmodSync(join(asm.dir, name), 0o755);
   };
   script('quiet-adjust.sh', '#!/bin/sh\ncat > adjusted.json\n');
+  script('noisy-adjust.sh', '#!/bin/sh\ncat > /dev/null\necho "scaling web to 1.5 cores" >&2\n');
   script('failing-adjust.sh', '#!/bin/sh\necho "kubectl: deployment web not found" >&2\nexit 3\n');
 });
 afterEach(async () => {
@@ -81,6 +82,20 @@ describe('servo adjust', () => {
       adjustments: [{ component_name: 'web', setting_name: 'cpu', value: 1.5 }],
       results: [{ connector: 'scripts', description: null }],
     });
+  });
+
+  it('logs what a script wrote on stderr at debug level', async () => {
+    asm.writeConfig(`scripts:\n  on:\n    adjust: [./noisy-adjust.sh]\n`);
+    const quiet = await cli('adjust', 'web.cpu=1.5');
+    expect(quiet.stderr).not.toContain('scaling web to 1.5 cores');
+    const debug = await runCli(['--log-level', 'debug', 'adjust', 'web.cpu=1.5'], { config: asm.configFile, cwd: asm.dir });
+    expect(debug.code).toBe(0);
+    const line = debug.stderr
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .find((l) => l.msg === 'script finished');
+    expect(line).toMatchObject({ level: 20, command: './noisy-adjust.sh', exitCode: 0, stderr: 'scaling web to 1.5 cores\n' });
   });
 
   it('shows a failing script stderr; --output json prints a failed result object', async () => {

@@ -121,6 +121,8 @@ async function execute(site: ScriptSite, stdin: string, signal: AbortSignal, run
       signal: r.signal,
       timedOut: r.timedOut,
       ms: Math.round(performance.now() - started),
+      // What the script said on stderr, for debugging (bounded); a failure's error carries it too.
+      ...(r.stderr ? { stderr: r.stderr.length > 4096 ? `${r.stderr.slice(0, 4096)}...` : r.stderr } : {}),
     },
     'script finished',
   );
