@@ -4,7 +4,17 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const scripts = ['startup.mjs', 'dispatch-overhead.mjs', 'throughput.mjs', 'gate-latency.mjs', 'isolation.mjs', 'recovery.mjs', 'runner.mjs', 'observe.mjs', 'verify.mjs'];
+const scripts = [
+  'startup.mjs',
+  'dispatch-overhead.mjs',
+  'throughput.mjs',
+  'gate-latency.mjs',
+  'isolation.mjs',
+  'recovery.mjs',
+  'runner.mjs',
+  'observe.mjs',
+  'verify.mjs',
+];
 const dir = fileURLToPath(new URL('.', import.meta.url));
 const results = [];
 for (const script of scripts) {

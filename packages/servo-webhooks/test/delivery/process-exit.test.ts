@@ -19,7 +19,16 @@ let out: string;
 async function compile(): Promise<void> {
   out = mkdtempSync(join(here, '.tmp-exit-'));
   const delivery = readdirSync(join(src, 'delivery'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'));
-  const files = ['errors.ts', 'signing.ts', 'signing-error.ts', 'signing-keys.ts', 'headers.ts', 'defaults.ts', 'url.ts', ...delivery.map((f) => `delivery/${f}`)];
+  const files = [
+    'errors.ts',
+    'signing.ts',
+    'signing-error.ts',
+    'signing-keys.ts',
+    'headers.ts',
+    'defaults.ts',
+    'url.ts',
+    ...delivery.map((f) => `delivery/${f}`),
+  ];
   for (const f of files) {
     const code = (await transformWithOxc(readFileSync(join(src, f), 'utf8'), f, {})).code;
     const target = join(out, f.replace(/\.ts$/, '.js'));

@@ -49,7 +49,13 @@ describe('OptimizerClient', () => {
   });
 
   it('a caller signal aborts every request made with it, at once; one already aborted fails without waiting', async () => {
-    const { client } = await start([{ describe: {}, delay: '5s' }, { describe: {}, delay: '5s' }], '10s');
+    const { client } = await start(
+      [
+        { describe: {}, delay: '5s' },
+        { describe: {}, delay: '5s' },
+      ],
+      '10s',
+    );
     const stop = new AbortController();
     const pending = failure(client.post('WHATS_NEXT', null, stop.signal));
     const other = failure(client.post('WHATS_NEXT', null, stop.signal));
