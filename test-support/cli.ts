@@ -124,3 +124,23 @@ export function finished(child: ChildProcess, timeoutMs: number, what = 'servo')
     });
   });
 }
+
+/**
+ * Runs the built `servo ...args` until its stderr says `marker` (a long-running
+ * command such as `servo run`), then stops it with SIGTERM and returns the
+ * whole run. Rejects when it exits before saying so.
+ */
+export async function runServoUntil(args: readonly string[], marker: string, opts: ProcessOptions = {}): Promise<CliRun> {
+  const child = startServo(args, opts);
+  const done = finished(child, opts.timeoutMs ?? 30_000, `servo ${args.join(' ')}`);
+  let seen = '';
+  await new Promise<void>((resolve, reject) => {
+    child.stderr?.on('data', (d: Buffer | string) => {
+      seen += d.toString();
+      if (seen.includes(marker)) resolve();
+    });
+    child.once('exit', () => reject(new Error(`servo ${args.join(' ')} exited before saying "${marker}":\n${seen}`)));
+  });
+  child.kill('SIGTERM');
+  return done;
+}

@@ -5,7 +5,7 @@
  * clock with polling helpers.
  * @module
  */
-export { type CliOptions, type CliRun, cliEnv, finished, NOBODY, type ProcessOptions, runCli, runServo, SERVO_BIN, startServo } from './cli.js';
+export { type CliOptions, type CliRun, cliEnv, finished, NOBODY, type ProcessOptions, runCli, runServo, runServoUntil, SERVO_BIN, startServo } from './cli.js';
 export { FakeClock, sleep, type TestClock, tick, waitFor } from './clock.js';
 export { type Level, type LogLine, type RecordingLogger, recordingLogger } from './logger.js';
 export { WORKSPACE } from './paths.js';

@@ -6,7 +6,7 @@
  * built bin as a subprocess (run lasts until a signal); a real sqlite file.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { finished, runCli, startServo } from '../../../../test-support/index.js';
+import { finished, runCli, runServoUntil, startServo } from '../../../../test-support/index.js';
 import { makeAssembly, SCRIPTS_SECTION, type Assembly } from '../helpers/assembly.js';
 import { assertBuilt } from '../helpers/cli.js';
 
@@ -45,18 +45,7 @@ describe('servo run', () => {
 
   it('logs readably at start what it serves: connectors, webhooks, store and backlog, no optimizer', async () => {
     assertBuilt();
-    const child = startServo(['--log-format', 'pretty', 'run'], { config: asm.configFile, cwd: asm.dir });
-    const done = finished(child, 30_000);
-    let seen = '';
-    await new Promise<void>((resolve, reject) => {
-      child.stderr!.on('data', (d: Buffer) => {
-        seen += d.toString();
-        if (seen.includes('no optimizer is configured')) resolve();
-      });
-      child.once('exit', () => reject(new Error(`servo run exited early:\n${seen}`)));
-    });
-    child.kill('SIGTERM');
-    const run = await done;
+    const run = await runServoUntil(['--log-format', 'pretty', 'run'], 'no optimizer is configured', { config: asm.configFile, cwd: asm.dir });
     expect(run.code).toBe(0);
     const lines = run.stderr.split('\n').map((l) => l.replace(/^\d\d:\d\d:\d\d /, ''));
     expect(lines).toContain(
@@ -128,18 +117,7 @@ ${SCRIPTS_SECTION}webhooks:
     );
 
     assertBuilt();
-    const child = startServo(['--log-format', 'pretty', 'run'], { config: asm.configFile, cwd: asm.dir });
-    const done = finished(child, 30_000);
-    let seen = '';
-    await new Promise<void>((resolve, reject) => {
-      child.stderr!.on('data', (d: Buffer) => {
-        seen += d.toString();
-        if (seen.includes('servo shop running')) resolve();
-      });
-      child.once('exit', () => reject(new Error(`servo run exited early:\n${seen}`)));
-    });
-    child.kill('SIGTERM');
-    const run = await done;
+    const run = await runServoUntil(['--log-format', 'pretty', 'run'], 'servo shop running', { config: asm.configFile, cwd: asm.dir });
     expect(run.stderr).toMatch(/INFO {2}\[webhooks\] webhook store sqlite:\.\/webhooks\.db: 2 deliveries pending, resumed/);
   });
 });

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The workspace root (/work/main). */
+/** The workspace root (the repository checkout). */
 export const WORKSPACE = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
 
 /** A temp folder (real path), removed by `cleanup()`. */
