@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { REDACTED, compileSelector, isValidChannelName, model, z } from 'servo-core';
+import { didYouMean } from 'servo-core/cli';
 import { displayUrl } from '../url.js';
 import { checkSecrets, secretSchema, signingKeySchema } from './secrets.js';
 import { DELIVERY_DEFAULTS } from '../defaults.js';
@@ -131,6 +132,7 @@ function webhookSchema(events: readonly string[]) {
     error: (issue) => {
       const v = String(issue.input);
       const m = /^(\w+):(.*)$/.exec(v);
+      const hint = didYouMean(v, choices, '');
       const why =
         m && m[1] === 'on'
           ? '`on:` is not supported: webhooks fire before or after an event'
@@ -139,7 +141,7 @@ function webhookSchema(events: readonly string[]) {
             : m && choices.includes(v.toLowerCase())
               ? `wrong case, write "${v.toLowerCase()}"`
               : m
-                ? `unknown event "${m[2]}"`
+                ? `unknown event "${m[2]}"${hint ? ` (${hint})` : ''}`
                 : 'expected the form (before|after):EVENT';
       return `${why}; expected one of: ${choices.join(', ')}`;
     },

@@ -69,6 +69,20 @@ describe('servo validate', () => {
     expect(run.stderr + run.stdout).not.toContain(SECRET);
   });
 
+  it('suggests the event a misspelled one was probably meant to be', async () => {
+    const yaml = `webhooks:
+  - name: a
+    events: after:mesure
+    url: http://127.0.0.1:9/a
+    secret: ${SECRET}
+`;
+    const run = await validate(yaml);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(
+      `${asm.configFile}:${locate(yaml, 'after:mesure')}: webhooks[0].events: unknown event "mesure" (did you mean "after:measure"?)`,
+    );
+  });
+
   it('rejects a non-http URL, a reserved header and a malformed whsec_ secret without printing the secrets', async () => {
     const bad = 'whsec_***not-base64***';
     const yaml = `webhooks:
