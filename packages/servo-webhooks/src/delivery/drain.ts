@@ -5,6 +5,7 @@
  */
 import { errorText } from './attempt.js';
 import type { Endpoint } from './endpoint.js';
+import type { SetTimer } from './timers.js';
 import type { DeliveryLogger, DeliveryStore, DrainSummary, StoreCounts } from './types.js';
 
 /** How many lost deliveries a drain summary names. */
@@ -55,4 +56,76 @@ export function summarize(endpoints: Iterable<Endpoint>, store: DeliveryStore, l
   if (lostCount > 0) logger.warn({ ...summary }, 'webhook delivery drained; pending deliveries are lost (memory store)');
   else logger.info({ ...summary }, 'webhook delivery drained');
   return summary;
+}
+
+/** What a drain needs from the engine. */
+export interface DrainDeps {
+  readonly endpoints: ReadonlyMap<string, Endpoint>;
+  readonly store: DeliveryStore;
+  readonly logger: DeliveryLogger;
+  readonly now: () => number;
+  /** A ref'd timer: a CLI awaiting the drain stays alive until it ends. */
+  readonly setTimer: SetTimer;
+  /** True while an endpoint has attempts in flight or a pump queued. */
+  busy(ep: Endpoint): boolean;
+  /** The drain ended: the engine stops its timers and attempts. */
+  ended(): void;
+}
+
+/** The engine's one drain: waits until nothing can finish before the deadline, then summarises. */
+export class Drain {
+  private promise: Promise<DrainSummary> | undefined;
+  private check: (() => void) | undefined;
+  private finish: (() => void) | undefined;
+  /** Work under way that may enqueue more (see `track`): the drain does not end before it. */
+  private holds = 0;
+
+  constructor(private readonly deps: DrainDeps) {}
+
+  /** Starts the drain (once; later calls get the same promise); `waiting` false ends it at once. */
+  run(timeoutMs: number, waiting: boolean): Promise<DrainSummary> {
+    if (this.promise) return this.promise;
+    const { deps } = this;
+    const deadline = deps.now() + timeoutMs;
+    this.promise = new Promise<DrainSummary>((resolve) => {
+      let done = false;
+      const cancel = deps.setTimer(() => finish(), timeoutMs);
+      const finish = (): void => {
+        if (done) return;
+        done = true;
+        cancel();
+        this.check = undefined;
+        this.finish = undefined;
+        deps.ended();
+        resolve(summarize(deps.endpoints.values(), deps.store, deps.logger));
+      };
+      this.check = () => {
+        if (this.holds === 0 && idleUntil(deps.endpoints.values(), (ep) => deps.busy(ep), deps.now(), deadline)) finish();
+      };
+      this.finish = finish;
+      if (!waiting) finish();
+      else queueMicrotask(() => this.check?.());
+    });
+    return this.promise;
+  }
+
+  /** Something settled or woke up: the drain may be able to end. */
+  progress(): void {
+    this.check?.();
+  }
+
+  /** Keeps the drain from ending before `work` settles (within its timeout). */
+  track(work: Promise<unknown>): void {
+    this.holds++;
+    const settled = (): void => {
+      this.holds--;
+      this.check?.();
+    };
+    work.then(settled, settled);
+  }
+
+  /** Ends a running drain now (the engine closes). */
+  end(): void {
+    this.finish?.();
+  }
 }

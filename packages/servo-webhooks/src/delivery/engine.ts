@@ -12,15 +12,17 @@
 import { EndpointDisabledError, EngineClosedError, UnknownEndpointError } from '../errors.js';
 import { Attempter, errorText } from './attempt.js';
 import { createBacklog } from './backlog/create.js';
-import { idleUntil, summarize } from './drain.js';
+import { Drain } from './drain.js';
 import { EnableWatch } from './enable-watch.js';
 import { Endpoint } from './endpoint.js';
 import { newDelivery } from './id.js';
 import { MemoryStore } from './memory-store.js';
-import { resolveSettings, silentLogger, type DeliveryEngineOptions, type ResolvedSettings } from './options.js';
+import { resolveSettings, silentLogger, transportOptions, type DeliveryEngineOptions, type ResolvedSettings } from './options.js';
 import { Reporter } from './report.js';
+import { Resumer } from './resume.js';
 import { Scheduler } from './scheduler.js';
 import { sendNow, type SendDeps } from './send.js';
+import { endpointSnapshot, type EndpointSnapshot } from './stats.js';
 import { timersFor, type Timers } from './timers.js';
 import { Transport } from './transport.js';
 import type { DeadDelivery, Delivery, DeliveryInput, DeliveryLogger, DeliveryStore, DrainSummary, EndpointStats, SendOutcome } from './types.js';
@@ -57,13 +59,8 @@ export class DeliveryEngine {
   /** Cancellers of running `send()` calls (called by close). */
   private readonly sends = new Set<() => void>();
   private state: EngineState = 'idle';
-  private drainPromise: Promise<DrainSummary> | undefined;
-  /** Stops the periodic rescan of a shared persistent store (servo run). */
-  private cancelRescan: (() => void) | undefined;
-  private drainCheck: (() => void) | undefined;
-  /** Work under way that may enqueue more (see `track`): a drain does not end before it. */
-  private holds = 0;
-  private finishDrain: (() => void) | undefined;
+  private readonly drainer: Drain;
+  private readonly resumer: Resumer;
 
   constructor(options: DeliveryEngineOptions) {
     const clock = options.clock ?? { now: Date.now };
@@ -72,11 +69,7 @@ export class DeliveryEngine {
     this.logger = options.logger ?? silentLogger;
     this.settings = resolveSettings(options);
     this.store = options.store ?? new MemoryStore();
-    const transportOptions: ConstructorParameters<typeof Transport>[0] = {};
-    if (options.http2 !== undefined) transportOptions.http2 = options.http2;
-    if (options.ca !== undefined) transportOptions.ca = options.ca;
-    if (options.bodyCap !== undefined) transportOptions.bodyCap = options.bodyCap;
-    this.transport = new Transport(transportOptions);
+    this.transport = new Transport(transportOptions(options));
     this.attempter = new Attempter(this.transport, options.userAgent, this.now);
     this.reporter = new Reporter(this.logger, options.onAttempt);
     const retry = { backoff: this.settings.backoff, floorMs: this.settings.retryFloorMs, random: options.random ?? Math.random };
@@ -90,7 +83,7 @@ export class DeliveryEngine {
       retry,
       active: () => this.state === 'running' || this.state === 'draining',
       closed: () => this.state === 'closed',
-      progress: () => this.drainCheck?.(),
+      progress: () => this.drainer.progress(),
       disabled,
       response: options.onResponse,
     });
@@ -110,10 +103,32 @@ export class DeliveryEngine {
         maxQueue: this.settings.maxQueue,
         logger: this.logger,
         onDrop: (d) => this.dropped(d),
-        onCommitAttempt: () => this.drainCheck?.(),
+        onCommitAttempt: () => this.drainer.progress(),
       });
       this.endpoints.set(ep.name, new Endpoint(ep, backlog, this.settings.breaker, this.logger));
     }
+    this.drainer = new Drain({
+      endpoints: this.endpoints,
+      store: this.store,
+      logger: this.logger,
+      now: this.now,
+      setTimer: this.timers.awaited,
+      busy: (ep) => this.scheduler.busy(ep),
+      ended: () => {
+        if (this.state === 'draining') this.state = 'drained';
+        this.halt();
+      },
+    });
+    this.resumer = new Resumer({
+      store: this.store,
+      endpoints: this.endpoints,
+      logger: this.logger,
+      now: this.now,
+      setTimer: this.timers.background,
+      schedule: (ep) => this.scheduler.schedule(ep),
+      guard: (fn) => this.guardStore(fn),
+      running: () => this.state === 'running',
+    });
   }
 
   /**
@@ -128,39 +143,7 @@ export class DeliveryEngine {
   start(options: { resume?: boolean } = {}): void {
     if (this.state !== 'idle') return;
     this.state = 'running';
-    if (options.resume === false) return;
-    for (const name of Object.keys(this.guardStore(() => this.store.disabled()) ?? {})) {
-      if (this.endpoints.has(name)) this.guardStore(() => this.store.setDisabled(name, null, this.now()));
-    }
-    const counts = this.guardStore(() => this.store.counts()) ?? {};
-    let resumed = 0;
-    for (const ep of this.endpoints.values()) {
-      ep.backlog.resume(this.now());
-      resumed += counts[ep.name]?.pending ?? 0;
-      this.scheduler.schedule(ep);
-    }
-    for (const [name, c] of Object.entries(counts)) {
-      if (this.endpoints.has(name) || c.pending === 0) continue;
-      this.logger.warn({ webhook: name, pending: c.pending }, 'webhook store holds deliveries for an endpoint that is not configured; left in the store');
-    }
-    if (resumed > 0) this.logger.info({ pending: resumed }, 'webhook deliveries resumed from the store');
-    this.rescan();
-  }
-
-  /** Arms the periodic rescan of the backlogs that have one (persistent stores). */
-  private rescan(): void {
-    const every = Math.min(...[...this.endpoints.values()].map((ep) => ep.backlog.rescanMs ?? Infinity));
-    if (every === Infinity || this.state !== 'running') return;
-    this.cancelRescan = this.timers.background(() => {
-      this.cancelRescan = undefined;
-      if (this.state !== 'running') return;
-      for (const ep of this.endpoints.values()) {
-        if (ep.backlog.rescanMs === undefined) continue;
-        this.guardStore(() => ep.backlog.resume(this.now()));
-        this.scheduler.schedule(ep);
-      }
-      this.rescan();
-    }, every);
+    if (options.resume !== false) this.resumer.resume();
   }
 
   /**
@@ -212,32 +195,9 @@ export class DeliveryEngine {
    * Logs and returns the totals.
    */
   drain(timeoutMs: number = this.settings.drainTimeoutMs): Promise<DrainSummary> {
-    if (this.drainPromise) return this.drainPromise;
     if (this.state === 'idle') this.state = 'running';
     if (this.state === 'running') this.state = 'draining';
-    const deadline = this.now() + timeoutMs;
-    this.drainPromise = new Promise<DrainSummary>((resolve) => {
-      let done = false;
-      // A CLI awaiting drain() stays alive until it ends.
-      const cancel = this.timers.awaited(() => finish(), timeoutMs);
-      const finish = (): void => {
-        if (done) return;
-        done = true;
-        cancel();
-        this.drainCheck = undefined;
-        this.finishDrain = undefined;
-        if (this.state === 'draining') this.state = 'drained';
-        this.halt();
-        resolve(summarize(this.endpoints.values(), this.store, this.logger));
-      };
-      this.drainCheck = () => {
-        if (this.holds === 0 && idleUntil(this.endpoints.values(), (ep) => this.scheduler.busy(ep), this.now(), deadline)) finish();
-      };
-      this.finishDrain = finish;
-      if (this.state !== 'draining') finish();
-      else queueMicrotask(() => this.drainCheck?.());
-    });
-    return this.drainPromise;
+    return this.drainer.run(timeoutMs, this.state === 'draining');
   }
 
   /**
@@ -246,22 +206,13 @@ export class DeliveryEngine {
    * such as publishing the answer on a channel other webhooks subscribe to.
    */
   track(work: Promise<unknown>): void {
-    this.holds++;
-    const settled = (): void => {
-      this.holds--;
-      this.drainCheck?.();
-    };
-    work.then(settled, settled);
+    this.drainer.track(work);
   }
 
   /** Counters and state per endpoint. */
   stats(): Record<string, EndpointStats> {
-    const now = this.now();
-    const counts = this.state !== 'closed' ? this.guardStore(() => this.store.counts()) : undefined;
     const out: Record<string, EndpointStats> = {};
-    for (const [name, ep] of this.endpoints) {
-      out[name] = { ...ep.counters, queueDepth: ep.backlog.pending(counts), circuit: ep.breaker.state(now), disabled: ep.disabled };
-    }
+    for (const [name, { deadStored: _, ...stats }] of Object.entries(this.snapshot().endpoints)) out[name] = stats;
     return out;
   }
 
@@ -270,19 +221,11 @@ export class DeliveryEngine {
    * stats, and its pending and dead counts, store-wide for a persistent store
    * (every process sharing the file), this process's otherwise.
    */
-  snapshot(): { persistent: boolean; endpoints: Record<string, EndpointStats & { deadStored: number }> } {
+  snapshot(): { persistent: boolean; endpoints: Record<string, EndpointSnapshot> } {
     const now = this.now();
     const counts = this.state !== 'closed' ? this.guardStore(() => this.store.counts()) : undefined;
-    const endpoints: Record<string, EndpointStats & { deadStored: number }> = {};
-    for (const [name, ep] of this.endpoints) {
-      endpoints[name] = {
-        ...ep.counters,
-        queueDepth: ep.backlog.pending(counts),
-        circuit: ep.breaker.state(now),
-        disabled: ep.disabled,
-        deadStored: counts?.[name]?.dead ?? 0,
-      };
-    }
+    const endpoints: Record<string, EndpointSnapshot> = {};
+    for (const [name, ep] of this.endpoints) endpoints[name] = endpointSnapshot(ep, counts, now);
     return { persistent: this.store.persistent, endpoints };
   }
 
@@ -307,7 +250,7 @@ export class DeliveryEngine {
    */
   async close(): Promise<void> {
     if (this.state === 'closed') return;
-    this.finishDrain?.();
+    this.drainer.end();
     this.state = 'closed';
     this.halt();
     for (const cancel of this.sends) cancel();
@@ -330,15 +273,12 @@ export class DeliveryEngine {
   private dropped(d: Delivery): void {
     const ep = this.endpoints.get(d.webhook)!;
     ep.counters.dropped++;
-    this.logger.warn(
-      { webhook: d.webhook, event: d.event, id: d.id, max_queue: this.settings.maxQueue, dropped: ep.counters.dropped },
-      'webhook delivery dropped: queue full',
-    );
+    const line = { webhook: d.webhook, event: d.event, id: d.id, max_queue: this.settings.maxQueue, dropped: ep.counters.dropped };
+    this.logger.warn(line, 'webhook delivery dropped: queue full');
   }
 
   private halt(): void {
-    this.cancelRescan?.();
-    this.cancelRescan = undefined;
+    this.resumer.stop();
     this.enableWatch.stop();
     this.scheduler.stop(this.endpoints.values());
   }

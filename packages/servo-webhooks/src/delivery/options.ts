@@ -5,6 +5,7 @@
 import { DELIVERY_DEFAULTS as D } from '../defaults.js';
 import { DEFAULT_BREAKER, type BreakerOptions } from './breaker.js';
 import { DEFAULT_BACKOFF, type BackoffOptions } from './retry.js';
+import type { TransportOptions } from './transport.js';
 import type { Attempt, Clock, Delivery, DeliveryLogger, DeliveryStore, WebhookEndpoint, WebhookResponse } from './types.js';
 
 /** Options of the `DeliveryEngine`. */
@@ -81,3 +82,12 @@ export function resolveSettings(o: DeliveryEngineOptions): ResolvedSettings {
 
 /** A logger that drops everything. */
 export const silentLogger: DeliveryLogger = { debug() {}, info() {}, warn() {}, error() {} };
+
+/** The transport's settings among the engine's options (only those given). */
+export function transportOptions(o: DeliveryEngineOptions): TransportOptions {
+  const t: TransportOptions = {};
+  if (o.http2 !== undefined) t.http2 = o.http2;
+  if (o.ca !== undefined) t.ca = o.ca;
+  if (o.bodyCap !== undefined) t.bodyCap = o.bodyCap;
+  return t;
+}
