@@ -44,7 +44,7 @@ const children = [];
 let ok = false;
 try {
   // 1. The receiver, in its own process; its lines join the timeline.
-  const receiver = spawn(process.execPath, [join(here, '..', 'receiver', 'receiver.mjs'), '--port', '0'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const receiver = spawn(process.execPath, [join(here, '..', 'receivers', 'receiver.mjs'), '--port', '0'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
   children.push(receiver);
   env.RECEIVER_URL = await new Promise((resolve, reject) => {
     let buf = '';

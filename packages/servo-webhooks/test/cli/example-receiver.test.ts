@@ -1,5 +1,5 @@
 /**
- * examples/receiver/receiver.mjs, run as a subprocess against real signed
+ * examples/receivers/receiver.mjs, run as a subprocess against real signed
  * deliveries: events (through `servo webhooks trigger`), ping, channel
  * messages (no `webhook` field, not JSON), and what it must refuse without
  * crashing: a tampered body, a wrong secret, stale and non-numeric
@@ -19,7 +19,7 @@ let output = '';
 let asm: Assembly;
 
 beforeAll(async () => {
-  child = spawn(process.execPath, [`${WORKSPACE}/examples/receiver/receiver.mjs`, '--port', '0'], {
+  child = spawn(process.execPath, [`${WORKSPACE}/examples/receivers/receiver.mjs`, '--port', '0'], {
     env: { PATH: process.env.PATH, WEBHOOK_SECRET: SECRET, ADJUST_WINDOW: '00:00-23:59' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -3,7 +3,7 @@
 // signatures over the RAW body, prints each delivery, and acts as an
 // admission gate for adjustments (only inside an allowed UTC window).
 //
-//   WEBHOOK_SECRET=... node examples/receiver/receiver.mjs [--port 8080]
+//   WEBHOOK_SECRET=... node examples/receivers/receiver.mjs [--port 8080]
 //   ADJUST_WINDOW=00:00-03:00 (default) sets when adjustments are allowed.
 //   MAX_REPLICAS=3 (optional) also denies adjustments asking for more replicas than that.
 //   --port 0 picks a free port (printed when listening).
