@@ -39,7 +39,8 @@ export class Resumer {
     const counts = guard(() => store.counts()) ?? {};
     let resumed = 0;
     for (const ep of endpoints.values()) {
-      ep.backlog.resume(this.deps.now());
+      // A store that cannot take the claim now (a full disk) is logged; the rescan tries again.
+      guard(() => ep.backlog.resume(this.deps.now()));
       resumed += counts[ep.name]?.pending ?? 0;
       this.deps.schedule(ep);
     }
