@@ -10,9 +10,10 @@
  */
 import { accessSync, constants, existsSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { GaugeSetter, Observability, ObservedCounter, ObservedHistogram } from 'servo-core';
+import type { GaugeSetter, MetricLabels, Observability, ObservedCounter, ObservedHistogram } from 'servo-core';
 import type { WebhooksConfig } from './config/index.js';
 import type { DeliveryEngine } from './delivery/engine.js';
+import type { EndpointSnapshot } from './delivery/stats.js';
 import type { Attempt } from './delivery/types.js';
 import type { GateDecision } from './gate/index.js';
 
@@ -36,6 +37,9 @@ const LATENCY_BUCKETS = [0.01, 0.05, 0.25, 1, 5];
 
 /** The value of `servo_webhook_circuit_state` per breaker state. */
 const CIRCUIT_VALUE = { closed: 0, 'half-open': 1, open: 2 } as const;
+
+/** The labels of a webhook's collected series. */
+type SeriesLabels = Record<'webhook' | 'delivered' | 'retried' | 'dead' | 'dropped' | 'disabled' | 'store' | 'process', MetricLabels>;
 
 /** One connector instance's metrics. */
 export class WebhookMetrics {
@@ -82,6 +86,26 @@ export class WebhookMetrics {
       help: 'Before-webhook decisions: allow, cancel, failed-open (failure_policy ignore), failed-closed (failure_policy fail)',
       labelNames: ['webhook', 'decision'],
     });
+    // Each series' labels are one object kept for the webhook: the registry formats a labels object's text once.
+    const labels = new Map<string, SeriesLabels>();
+    const labelsOf = (webhook: string): SeriesLabels => {
+      let l = labels.get(webhook);
+      if (!l) {
+        l = {
+          webhook: { webhook },
+          delivered: { webhook, outcome: 'delivered' },
+          retried: { webhook, outcome: 'retried' },
+          dead: { webhook, outcome: 'dead' },
+          dropped: { webhook, outcome: 'dropped' },
+          disabled: { webhook, outcome: 'disabled' },
+          store: { webhook, scope: 'store' },
+          process: { webhook, scope: 'process' },
+        };
+        labels.set(webhook, l);
+      }
+      return l;
+    };
+    const scopeOf = (snap: ReturnType<DeliveryEngine['snapshot']>) => (snap.persistent ? 'store' : 'process');
     // One snapshot per scrape: the registry collects every metric in one synchronous pass.
     let snapshot: ReturnType<DeliveryEngine['snapshot']> | undefined;
     const each = (fn: (set: GaugeSetter, snap: ReturnType<DeliveryEngine['snapshot']>) => void) => (set: GaugeSetter) => {
@@ -98,12 +122,14 @@ export class WebhookMetrics {
       help: 'Deliveries by webhook and outcome in this process: delivered, retried (attempts followed by a retry), dead, dropped (memory queue full), disabled (met a 410 Gone)',
       labelNames: ['webhook', 'outcome'],
       collect: each((set, snap) => {
-        for (const [webhook, s] of Object.entries(snap.endpoints)) {
-          set({ webhook, outcome: 'delivered' }, s.delivered);
-          set({ webhook, outcome: 'retried' }, s.retried);
-          set({ webhook, outcome: 'dead' }, s.dead);
-          set({ webhook, outcome: 'dropped' }, s.dropped);
-          set({ webhook, outcome: 'disabled' }, this.#gone.get(webhook) ?? 0);
+        for (const webhook in snap.endpoints) {
+          const s = snap.endpoints[webhook] as EndpointSnapshot;
+          const l = labelsOf(webhook);
+          set(l.delivered, s.delivered);
+          set(l.retried, s.retried);
+          set(l.dead, s.dead);
+          set(l.dropped, s.dropped);
+          set(l.disabled, this.#gone.get(webhook) ?? 0);
         }
       }),
     });
@@ -112,8 +138,7 @@ export class WebhookMetrics {
       help: 'Deliveries waiting to be delivered; scope "store": counted in the shared sqlite store (every process using it), "process": this process',
       labelNames: ['webhook', 'scope'],
       collect: each((set, snap) => {
-        const scope = snap.persistent ? 'store' : 'process';
-        for (const [webhook, s] of Object.entries(snap.endpoints)) set({ webhook, scope }, s.queueDepth);
+        for (const webhook in snap.endpoints) set(labelsOf(webhook)[scopeOf(snap)], (snap.endpoints[webhook] as EndpointSnapshot).queueDepth);
       }),
     });
     o.gauge({
@@ -121,8 +146,7 @@ export class WebhookMetrics {
       help: 'Dead-lettered deliveries kept (servo webhooks dead); scope "store": the shared sqlite store, "process": this process',
       labelNames: ['webhook', 'scope'],
       collect: each((set, snap) => {
-        const scope = snap.persistent ? 'store' : 'process';
-        for (const [webhook, s] of Object.entries(snap.endpoints)) set({ webhook, scope }, s.deadStored);
+        for (const webhook in snap.endpoints) set(labelsOf(webhook)[scopeOf(snap)], (snap.endpoints[webhook] as EndpointSnapshot).deadStored);
       }),
     });
     o.gauge({
@@ -130,7 +154,7 @@ export class WebhookMetrics {
       help: 'Circuit breaker of a webhook: 0 closed (deliveries flow), 1 half-open (one probe), 2 open (deliveries wait)',
       labelNames: ['webhook'],
       collect: each((set, snap) => {
-        for (const [webhook, s] of Object.entries(snap.endpoints)) set({ webhook }, CIRCUIT_VALUE[s.circuit]);
+        for (const webhook in snap.endpoints) set(labelsOf(webhook).webhook, CIRCUIT_VALUE[(snap.endpoints[webhook] as EndpointSnapshot).circuit]);
       }),
     });
     o.gauge({
@@ -138,7 +162,7 @@ export class WebhookMetrics {
       help: '1 while a webhook is disabled by a 410 Gone (until servo webhooks enable NAME)',
       labelNames: ['webhook'],
       collect: each((set, snap) => {
-        for (const [webhook, s] of Object.entries(snap.endpoints)) set({ webhook }, s.disabled ? 1 : 0);
+        for (const webhook in snap.endpoints) set(labelsOf(webhook).webhook, (snap.endpoints[webhook] as EndpointSnapshot).disabled ? 1 : 0);
       }),
     });
     const store = config.settings.store;

@@ -30,7 +30,11 @@ export interface ObservedHistogram {
   child(labels: MetricLabels): { observe(value: number): void };
 }
 
-/** Sets one series of a gauge while it is collected. */
+/**
+ * Sets one series of a gauge while it is collected. The text of a labels
+ * object is kept for that object: pass the same object for a series on every
+ * scrape (cheapest) or a new one, but do not change one once passed.
+ */
 export type GaugeSetter = (labels: MetricLabels, value: number) => void;
 
 /** The answer of a readiness check. */

@@ -10,6 +10,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, type Metric, Registry
 import type { DispatchObserver } from '../assembly/servo.js';
 import type { GaugeSetter, MetricLabels, MetricSpec, Observability, ObservedCounter, ObservedHistogram, ReadinessResult } from '../connector/observe.js';
 import type { RunnerObserver } from '../optimizer/runner.js';
+import { addTo, CollectedMetric, formatsItself, SeriesCounter, SeriesHistogram } from './series.js';
 
 /** Buckets of durations in seconds: 1 ms to a minute. */
 export const SECONDS_BUCKETS: readonly number[] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
@@ -109,31 +110,13 @@ export class ServoMetrics implements Observability {
         },
       };
     }
-    /** Children count in plain numbers; their counts join the counter when it is scraped. */
-    const children: { labels: MetricLabels; n: number }[] = [];
-    const c = new Counter({
-      name: spec.name,
-      help: spec.help,
-      labelNames: [...(spec.labelNames ?? [])],
-      registers: [this.registry],
-      collect(this: Counter) {
-        for (const child of children) {
-          if (child.n > 0) this.inc(child.labels, child.n);
-          child.n = 0;
-        }
-      },
-    });
+    const c = new SeriesCounter(spec.name, spec.help, spec.labelNames ?? []);
+    this.registry.registerMetric(c as unknown as Metric);
     return {
       inc: (labels: MetricLabels, value?: number) => c.inc(labels, value ?? 1),
       child: (labels: MetricLabels) => {
-        const child = { labels: { ...labels }, n: 0 };
-        children.push(child);
-        c.inc(child.labels, 0); // the series exists from now on
-        return {
-          inc: (value = 1) => {
-            child.n += value;
-          },
-        };
+        const series = c.series(labels); // the series exists from now on
+        return { inc: (value = 1) => addTo(series, value) };
       },
     };
   }
@@ -148,105 +131,20 @@ export class ServoMetrics implements Observability {
     this.registry.registerMetric(new CollectedMetric(spec.name, spec.help, 'gauge', spec.collect) as unknown as Metric);
   }
 
+  /**
+   * The registry in the Prometheus text format, as `registry.metrics()` gives
+   * it: the connectors' metrics format themselves (./series.ts), the others
+   * through prom-client. Every metric is collected in one synchronous pass.
+   */
+  async text(): Promise<string> {
+    const registry = this.registry as unknown as { getMetricsAsString(m: Metric): Promise<string> };
+    const parts = await Promise.all(
+      this.registry.getMetricsAsArray().map((m) => (formatsItself(m) ? m.format() : registry.getMetricsAsString(m as unknown as Metric))),
+    );
+    return `${parts.join('\n\n')}\n`;
+  }
+
   readiness(name: string, check: () => ReadinessResult | Promise<ReadinessResult>): void {
     this.readinessChecks.push({ name, check });
   }
-}
-
-/** One series of a {@link SeriesHistogram}: counts per bucket (not cumulative; the last is +Inf) and the sum. */
-class HistogramSeries {
-  readonly counts: Float64Array;
-  sum = 0;
-  constructor(
-    readonly labels: MetricLabels,
-    private readonly bounds: readonly number[],
-  ) {
-    this.counts = new Float64Array(bounds.length + 1);
-  }
-  observe(value: number): void {
-    const bounds = this.bounds;
-    let i = 0;
-    while (i < bounds.length && value > (bounds[i] as number)) i++;
-    this.counts[i] = (this.counts[i] as number) + 1;
-    this.sum += value;
-  }
-}
-
-/**
- * A histogram for hot paths, registered in the prom-client registry, which
- * formats it. Hand-written because prom-client's Histogram validates and
- * hashes the labels of every observation; here a series is resolved once
- * (`series(labels)`) and an observation is a bucket search and two additions
- * (bench/observe.mjs: a delivery attempt observes one).
- */
-class SeriesHistogram {
-  readonly type = 'histogram';
-  readonly aggregator = 'sum';
-  readonly #series = new Map<string, HistogramSeries>();
-  constructor(
-    readonly name: string,
-    readonly help: string,
-    private readonly labelNames: readonly string[],
-    private readonly bounds: readonly number[],
-  ) {}
-
-  series(labels: MetricLabels): HistogramSeries {
-    const key = this.labelNames.map((n) => labels[n] ?? '').join('\u0000');
-    let s = this.#series.get(key);
-    if (!s) {
-      s = new HistogramSeries({ ...labels }, this.bounds);
-      this.#series.set(key, s);
-    }
-    return s;
-  }
-
-  /** What the registry formats: `_bucket` (cumulative, `le`), `_sum` and `_count` per series. */
-  get(): {
-    name: string;
-    help: string;
-    type: string;
-    aggregator: string;
-    values: { labels: Record<string, string | number>; value: number; metricName: string }[];
-  } {
-    const values: { labels: Record<string, string | number>; value: number; metricName: string }[] = [];
-    const bucket = `${this.name}_bucket`;
-    for (const s of this.#series.values()) {
-      let cumulative = 0;
-      for (let i = 0; i <= this.bounds.length; i++) {
-        cumulative += s.counts[i] as number;
-        values.push({ labels: { ...s.labels, le: i < this.bounds.length ? (this.bounds[i] as number) : '+Inf' }, value: cumulative, metricName: bucket });
-      }
-      values.push({ labels: s.labels, value: s.sum, metricName: `${this.name}_sum` });
-      values.push({ labels: s.labels, value: cumulative, metricName: `${this.name}_count` });
-    }
-    return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values };
-  }
-
-  reset(): void {
-    this.#series.clear();
-  }
-}
-
-/**
- * A counter or gauge whose series the connector sets when scraped: the values
- * go to the registry's formatting as they are, without prom-client's
- * reset-and-set (a label hash per series per scrape; 100 webhooks have
- * hundreds of series: bench/observe.mjs).
- */
-class CollectedMetric {
-  readonly aggregator = 'sum';
-  constructor(
-    readonly name: string,
-    readonly help: string,
-    readonly type: 'counter' | 'gauge',
-    private readonly collect: (set: GaugeSetter) => void,
-  ) {}
-
-  get(): { name: string; help: string; type: string; aggregator: string; values: { labels: MetricLabels; value: number }[] } {
-    const values: { labels: MetricLabels; value: number }[] = [];
-    this.collect((labels, value) => values.push({ labels, value }));
-    return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values };
-  }
-
-  reset(): void {}
 }
