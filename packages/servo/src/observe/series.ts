@@ -44,6 +44,15 @@ function labelText(labels: MetricLabels): string {
   return pairs ? `{${pairs}}` : '';
 }
 
+/**
+ * `s` as one flat string: text made of pieces (template literals, `+`) is a
+ * tree V8 walks each time it is copied, and a series' prefix is copied into
+ * every scrape.
+ */
+function flat(s: string): string {
+  return Buffer.from(s).toString();
+}
+
 /** A sample value as the text format writes it. */
 function valueText(value: number): string {
   if (Number.isNaN(value)) return 'Nan';
@@ -54,7 +63,7 @@ function valueText(value: number): string {
 /** The `# HELP` and `# TYPE` lines. */
 function head(name: string, help: string, type: string): string {
   const esc = (s: string) => s.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
-  return `# HELP ${esc(name)} ${esc(help)}\n# TYPE ${esc(name)} ${type}`;
+  return flat(`# HELP ${esc(name)} ${esc(help)}\n# TYPE ${esc(name)} ${type}`);
 }
 
 /** Throws as prom-client does for a label the metric was not declared with. */
@@ -79,7 +88,7 @@ export class HistogramSeries {
     const pairs = labelPairs(labels);
     const sep = pairs ? `${pairs},` : '';
     const plain = labelText(labels);
-    this.prefixes = [...[...bounds, '+Inf'].map((le) => `\n${name}_bucket{${sep}le="${le}"} `), `\n${name}_sum${plain} `, `\n${name}_count${plain} `];
+    this.prefixes = [...[...bounds, '+Inf'].map((le) => `\n${name}_bucket{${sep}le="${le}"} `), `\n${name}_sum${plain} `, `\n${name}_count${plain} `].map(flat);
   }
   observe(value: number): void {
     const bounds = this.bounds;
@@ -200,7 +209,7 @@ export class SeriesCounter implements FormattedMetric {
     if (!s) {
       checkLabels(this.name, this.labelNames, labels);
       const own = { ...labels };
-      s = { labels: own, prefix: `\n${this.name}${labelText(own)} `, n: 0 };
+      s = { labels: own, prefix: flat(`\n${this.name}${labelText(own)} `), n: 0 };
       this.#series.set(key, s);
     }
     return s;
@@ -258,7 +267,7 @@ export class CollectedMetric implements FormattedMetric {
     this.collect((labels, value) => {
       let prefix = this.#text.get(labels);
       if (prefix === undefined) {
-        prefix = `\n${this.name}${labelText(labels)} `;
+        prefix = flat(`\n${this.name}${labelText(labels)} `);
         this.#text.set(labels, prefix);
       }
       out += prefix + valueText(value);
