@@ -4,33 +4,18 @@
  * file fail, so dead letters of large bodies fail once the file is at its cap,
  * and every batch that carries them fails with them.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DeliveryEngine } from '../../src/delivery/engine.js';
 import { SqliteStore } from '../../src/delivery/sqlite-store.js';
 import type { Delivery } from '../../src/delivery/types.js';
-import { captureLogger, endpoint, type Receiver, receiver, reply, sleep, waitFor } from './helpers.js';
+import { captureLogger, endpoint, type Receiver, receiver, reply, sleep, waitFor, useScratch } from './helpers.js';
 
 const Database = createRequire(import.meta.url)('better-sqlite3') as typeof import('better-sqlite3');
 
-let dir: string;
-const open: { close(): unknown }[] = [];
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'servo-webhooks-full-'));
-});
-afterEach(async () => {
-  while (open.length) await open.pop()!.close();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-async function server(...args: Parameters<typeof receiver>): Promise<Receiver> {
-  const r = await receiver(...args);
-  open.push(r);
-  return r;
-}
+const tmp = useScratch('servo-webhooks-full-');
+const server = tmp.server;
 
 const BIG = 64 * 1024; // 16 overflow pages of 4 KiB per dead letter: far past the slack
 const SLACK = 4; // pages left under the cap for the lease row and the claims
@@ -55,13 +40,13 @@ function onDisk(path: string): { pages: number; pending: string[]; dead: number 
 
 describe('disk full mid-run (SQLite max_page_count)', () => {
   it('reports no delivery delivered unless committed, logs the store failure once with counts, and delivers the kept ones once there is room', async () => {
-    const path = join(dir, 'full.db');
+    const path = join(tmp.dir, 'full.db');
     const big = ['big-1', 'big-2', 'big-3', 'big-4', 'big-5'];
     const ok = ['ok-1', 'ok-2', 'ok-3', 'ok-4', 'ok-5', 'ok-6', 'ok-7', 'ok-8'];
     const bodyOf = (id: string) => (id.startsWith('big') ? Buffer.alloc(BIG, id) : Buffer.from(id));
     // Sizing: the pages the same rows take in an empty store, measured on a scratch file while it is
     // open (closing lets go of the rows, which rewrites them and leaves free pages).
-    const scratch = join(dir, 'scratch.db');
+    const scratch = join(tmp.dir, 'scratch.db');
     new SqliteStore(scratch).close();
     const empty = onDisk(scratch).pages;
     const sized = new SqliteStore(scratch);
@@ -95,7 +80,7 @@ describe('disk full mid-run (SQLite max_page_count)', () => {
       logger: log,
       onResponse: (d) => responses.push(d.id),
     });
-    open.push(first);
+    tmp.keep(first);
     for (const id of [...big, ...ok]) {
       const webhook = id.split('-')[0]!;
       first.enqueue({ id, webhook, event: 'after:x', body: bodyOf(id), contentType: 'application/octet-stream' });
@@ -131,7 +116,7 @@ describe('disk full mid-run (SQLite max_page_count)', () => {
       random: () => 0,
       retryFloorMs: 0,
     });
-    open.push(second);
+    tmp.keep(second);
     second.start();
     await waitFor(() => second.stats().big!.delivered + second.stats().ok!.delivered === big.length + ok.length);
     expect(again.requests.map((q) => q.headers['x-servo-delivery']).sort()).toEqual([...big, ...ok].sort());

@@ -1,4 +1,8 @@
 /** Delivery test helpers: the shared receiver, clock and logger (test-support) in the shapes these tests use. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach } from 'vitest';
 import { type RecordedRequest, type RawHandler, type RecordingLogger, recordingLogger, startReceiver } from '../../../../test-support/index.js';
 import type { WebhookEndpoint } from '../../src/delivery/types.js';
 
@@ -63,4 +67,40 @@ export function endpoint(name: string, url: string, over: Partial<WebhookEndpoin
 /** Encodes a string body. */
 export function bytes(s: string): Uint8Array {
   return new TextEncoder().encode(s);
+}
+
+/** A temporary folder per test and what to close after it, from {@link useScratch}. */
+export interface Scratch {
+  /** This test's folder (removed after it). */
+  readonly dir: string;
+  /** Closes `x` after the test (latest first); returns it. */
+  keep<T extends { close(): unknown }>(x: T): T;
+  /** A receiver closed after the test. */
+  server(...args: Parameters<typeof receiver>): Promise<Receiver>;
+}
+
+/** Registers hooks that give each test of the file a fresh folder and close what it kept. */
+export function useScratch(prefix: string): Scratch {
+  let dir = '';
+  const open: { close(): unknown }[] = [];
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), prefix));
+  });
+  afterEach(async () => {
+    while (open.length) await open.pop()!.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const scratch: Scratch = {
+    get dir() {
+      return dir;
+    },
+    keep(x) {
+      open.push(x);
+      return x;
+    },
+    async server(...args) {
+      return scratch.keep(await receiver(...args));
+    },
+  };
+  return scratch;
 }

@@ -1,37 +1,23 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DeliveryEngine, type DeliveryEngineOptions } from '../../src/delivery/engine.js';
 import { MIGRATIONS, SCHEMA_VERSION } from '../../src/delivery/sqlite-migrations.js';
 import { SqliteStore } from '../../src/delivery/sqlite-store.js';
 import { openStore } from '../../src/delivery/store.js';
 import { MemoryStore } from '../../src/delivery/memory-store.js';
 import type { Delivery } from '../../src/delivery/types.js';
-import { bytes, captureLogger, endpoint, receiver, reply, sleep, waitFor, type Receiver } from './helpers.js';
+import { bytes, captureLogger, endpoint, receiver, reply, sleep, waitFor, type Receiver, useScratch } from './helpers.js';
 
 const Database = createRequire(import.meta.url)('better-sqlite3') as typeof import('better-sqlite3');
 
-let dir: string;
-const open: { close(): unknown }[] = [];
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'servo-webhooks-store-'));
-});
-afterEach(async () => {
-  while (open.length) await open.pop()!.close();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-async function server(...args: Parameters<typeof receiver>): Promise<Receiver> {
-  const r = await receiver(...args);
-  open.push(r);
-  return r;
-}
+const scratch = useScratch('servo-webhooks-store-');
+const server = scratch.server;
 
 function engine(opts: Partial<DeliveryEngineOptions> & Pick<DeliveryEngineOptions, 'endpoints'>): DeliveryEngine {
   const e = new DeliveryEngine({ userAgent: 'servo-webhooks-test/1', random: () => 0, retryFloorMs: 0, ...opts });
-  open.push(e);
+  scratch.keep(e);
   return e;
 }
 
@@ -48,8 +34,8 @@ const delivery = (id: string, webhook = 'w', body = `body-${id}`): Delivery => (
 
 describe('persistent store contract (SqliteStore)', () => {
   it('adds, claims oldest first, reschedules, removes, dead-letters, counts', () => {
-    const s = new SqliteStore(join(dir, 'contract.db'));
-    open.push(s);
+    const s = new SqliteStore(join(scratch.dir, 'contract.db'));
+    scratch.keep(s);
     for (const id of ['a', 'b', 'c', 'd']) s.add(delivery(id), false);
     s.add(delivery('z', 'other'), false);
     const page1 = s.claim({ webhook: 'w', limit: 2 });
@@ -71,8 +57,8 @@ describe('persistent store contract (SqliteStore)', () => {
     expect(s.counts()).toEqual({ w: { pending: 2, dead: 1 }, other: { pending: 1, dead: 0 } });
     s.close();
     // Closing released them: another process claims what is left, as rescheduled.
-    const t = new SqliteStore(join(dir, 'contract.db'));
-    open.push(t);
+    const t = new SqliteStore(join(scratch.dir, 'contract.db'));
+    scratch.keep(t);
     expect(t.claim({ webhook: 'w', limit: 10 }).map((d) => [d.id, d.attempts, d.nextAttemptAt])).toEqual([
       ['a', 2, 5000],
       ['d', 0, 1000],
@@ -80,10 +66,10 @@ describe('persistent store contract (SqliteStore)', () => {
   });
 
   it("two stores on one file: a row is held by one at a time; a dead holder's rows are taken over once its lease expires", async () => {
-    const path = join(dir, 'lease.db');
+    const path = join(scratch.dir, 'lease.db');
     const a = new SqliteStore(path, { leaseMs: 300 });
     const b = new SqliteStore(path, { leaseMs: 300 });
-    open.push(b);
+    scratch.keep(b);
     a.add(delivery('held'), true);
     for (const id of ['f1', 'f2']) a.add(delivery(id), false);
     expect(b.claim({ webhook: 'w', limit: 1 }).map((d) => d.id)).toEqual(['f1']);
@@ -102,7 +88,7 @@ describe('persistent store contract (SqliteStore)', () => {
 
 describe('SqliteStore schema migrations', () => {
   it('upgrades a file written by the first schema in place, keeping its rows; refuses a newer schema', () => {
-    const path = join(dir, 'v1.db');
+    const path = join(scratch.dir, 'v1.db');
     const old = new Database(path);
     old.exec(MIGRATIONS[0]!.sql);
     old.pragma('user_version = 1');
@@ -140,9 +126,9 @@ describe('MemoryStore', () => {
 
 describe('SqliteStore', () => {
   it('commits an add before it returns (visible to another connection at once)', () => {
-    const path = join(dir, 'a.db');
+    const path = join(scratch.dir, 'a.db');
     const s = new SqliteStore(path);
-    open.push(s);
+    scratch.keep(s);
     s.add(delivery('m1'), true);
     const other = new Database(path, { readonly: true });
     try {
@@ -155,22 +141,22 @@ describe('SqliteStore', () => {
 
   it('openStore opens memory and sqlite stores; `existing` never creates a file', async () => {
     expect((await openStore({ kind: 'memory' }))?.persistent).toBe(false);
-    const file = join(dir, 'sub', 'w.db');
+    const file = join(scratch.dir, 'sub', 'w.db');
     expect(await openStore({ kind: 'sqlite', file }, { existing: true })).toBeUndefined();
     expect(existsSync(file)).toBe(false);
     const s = (await openStore({ kind: 'sqlite', file }))!;
-    open.push(s);
+    scratch.keep(s);
     expect(s.persistent).toBe(true);
     expect((s as SqliteStore).path).toBe(file);
     const again = (await openStore({ kind: 'sqlite', file }, { existing: true }))!;
-    open.push(again);
+    scratch.keep(again);
     expect(again.persistent).toBe(true);
   });
 });
 
 describe('engine with a sqlite store', () => {
   it('resumes pending deliveries after the file is reopened', async () => {
-    const path = join(dir, 'resume.db');
+    const path = join(scratch.dir, 'resume.db');
     const hang = await server(() => {
       /* never answers */
     });
@@ -196,7 +182,7 @@ describe('engine with a sqlite store', () => {
   });
 
   it('keeps the retry count and time across a restart', async () => {
-    const path = join(dir, 'retry.db');
+    const path = join(scratch.dir, 'retry.db');
     const failing = await server((_req, res) => reply(res, 503));
     const first = new DeliveryEngine({
       endpoints: [endpoint('w', failing.url)],
@@ -219,7 +205,7 @@ describe('engine with a sqlite store', () => {
   });
 
   it('lists dead letters, also after reopening', async () => {
-    const path = join(dir, 'dead.db');
+    const path = join(scratch.dir, 'dead.db');
     const r = await server((_req, res) => reply(res, 422));
     const e = new DeliveryEngine({ endpoints: [endpoint('w', r.url)], store: new SqliteStore(path), userAgent: 't' });
     const d = e.enqueue({ webhook: 'w', event: 'after:x', body: bytes('bad'), contentType: 'text/plain' });
@@ -228,7 +214,7 @@ describe('engine with a sqlite store', () => {
     expect(await e.drain(1000)).toEqual({ delivered: 0, pending: 0, dead: 1, dropped: 0, lost: [] });
     await e.close();
     const s = new SqliteStore(path);
-    open.push(s);
+    scratch.keep(s);
     const dead = s.dead({ webhook: 'w' });
     expect(dead).toHaveLength(1);
     expect(dead[0]!.error).toContain('422');
@@ -237,7 +223,7 @@ describe('engine with a sqlite store', () => {
   });
 
   it('never drops past maxQueue: the rest waits on disk and is paged in', async () => {
-    const path = join(dir, 'page.db');
+    const path = join(scratch.dir, 'page.db');
     let release = false;
     const held: (() => void)[] = [];
     const r = await server((_req, res) => (release ? reply(res, 200) : held.push(() => reply(res, 200))));
@@ -257,8 +243,8 @@ describe('engine with a sqlite store', () => {
   });
 
   it('is fast enough: 5,000 committed adds', () => {
-    const s = new SqliteStore(join(dir, 'speed.db'));
-    open.push(s);
+    const s = new SqliteStore(join(scratch.dir, 'speed.db'));
+    scratch.keep(s);
     const body = bytes('x'.repeat(500));
     const t0 = performance.now();
     for (let i = 0; i < 5000; i++) s.add({ ...delivery(`id-${i}`), body }, i % 2 === 0);
