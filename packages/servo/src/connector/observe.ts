@@ -1,6 +1,7 @@
 /**
  * What a connector contributes to the HTTP endpoint of `servo run`: metrics
- * in the core's one Prometheus registry, and readiness checks for `/readyz`.
+ * in the core's one Prometheus registry, readiness checks for `/readyz`, and
+ * pages for people (the webhooks connector's deliveries page).
  * The core calls a connector's `observe()` hook only when the endpoint is on,
  * so a connector pays nothing for it otherwise.
  * @module
@@ -57,4 +58,41 @@ export interface Observability {
   gauge(spec: MetricSpec & { collect(set: GaugeSetter): void }): void;
   /** A readiness check `/readyz` runs (named e.g. `webhooks.store`). */
   readiness(name: string, check: () => ReadinessResult | Promise<ReadinessResult>): void;
+  /** Serves a page under `spec.path`; `/` leads to the first page registered. */
+  page(spec: PageSpec): void;
+}
+
+/**
+ * What a page's handler is given besides the request. The core has already
+ * checked who asks (the bearer token or the signed-in session cookie, when a
+ * token is set), refused cross-site POSTs, and it sets the
+ * Content-Security-Policy and other security headers on every answer.
+ */
+export interface PageContext {
+  /** The page's mount path, e.g. `/webhooks` (no trailing slash): links and forms are built from it. */
+  readonly base: string;
+  /**
+   * The token a POST from a page must carry (a hidden `_csrf` form field, or
+   * an `x-csrf-token` header from the page's script); the core refuses a POST
+   * without it, unless it came with the bearer token.
+   */
+  readonly csrfToken: string;
+  /** Aborted when the endpoint closes: long answers (an event stream) end on it, so they never hold up shutdown. */
+  readonly signal: AbortSignal;
+}
+
+/**
+ * Pages a connector serves on the endpoint (its deliveries page, say), in
+ * web-standard terms: every request under `path` goes to `fetch`.
+ * Scripts and styles are served by the page itself, from its own paths:
+ * the policy allows only same-origin scripts, styles and connections
+ * (no inline script or style).
+ */
+export interface PageSpec {
+  /** Mount path, e.g. `/webhooks`; one path segment, unique on the endpoint. */
+  readonly path: string;
+  /** Shown in the endpoint's index and the sign-in form. */
+  readonly title: string;
+  /** Answers a request under `path` (its URL is the full URL, path included). */
+  fetch(request: Request, ctx: PageContext): Response | Promise<Response>;
 }
