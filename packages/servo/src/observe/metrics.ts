@@ -2,14 +2,24 @@
  * The one Prometheus registry of a `servo run` with its HTTP endpoint on
  * (prom-client: the exposition format, histograms and the process metrics
  * are solved problems), the core's metrics (events dispatched, the
- * optimizer loop), and the {@link Observability} connectors register theirs
- * and their readiness checks through.
+ * optimizer loop), and the {@link Observability} connectors register theirs,
+ * their readiness checks and their pages through.
  * @module
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, type Metric, Registry } from 'prom-client';
 import type { DispatchObserver } from '../assembly/servo.js';
-import type { GaugeSetter, MetricLabels, MetricSpec, Observability, ObservedCounter, ObservedHistogram, ReadinessResult } from '../connector/observe.js';
+import type {
+  GaugeSetter,
+  MetricLabels,
+  MetricSpec,
+  Observability,
+  ObservedCounter,
+  ObservedHistogram,
+  PageSpec,
+  ReadinessResult,
+} from '../connector/observe.js';
 import type { RunnerObserver } from '../optimizer/runner.js';
+import { Pages } from './pages.js';
 import { addTo, CollectedMetric, formatsItself, SeriesCounter, SeriesHistogram } from './series.js';
 
 /** Buckets of durations in seconds: 1 ms to a minute. */
@@ -25,6 +35,8 @@ export interface NamedReadiness {
 export class ServoMetrics implements Observability {
   readonly registry = new Registry();
   readonly readinessChecks: NamedReadiness[] = [];
+  /** The pages connectors serve on the endpoint. */
+  readonly pages = new Pages();
   /** Reports every dispatch (pass to `Servo.observe`). */
   readonly onDispatch: DispatchObserver;
   /** Reports the optimizer loop (pass to the runner), with `optimizerConnected`. */
@@ -146,5 +158,10 @@ export class ServoMetrics implements Observability {
 
   readiness(name: string, check: () => ReadinessResult | Promise<ReadinessResult>): void {
     this.readinessChecks.push({ name, check });
+  }
+
+  /** @throws UsageError (SERVO_USAGE) for a malformed or taken path (see {@link Pages.add}) */
+  page(spec: PageSpec): void {
+    this.pages.add(spec);
   }
 }
