@@ -41,4 +41,8 @@ export const DELIVERY_DEFAULTS = Object.freeze({
   leaseMs: 30_000,
   /** Where pending deliveries live. */
   store: 'memory',
+  /** Attempts the delivery history keeps (the deliveries page of `servo run --http`). */
+  historyMaxAttempts: 1000,
+  /** Bytes the delivery history keeps: bodies, headers and answers' excerpts (50 MB). */
+  historyMaxBytes: 50_000_000,
 });

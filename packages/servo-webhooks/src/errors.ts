@@ -24,6 +24,14 @@ export const WebhookErrorCodes = {
   store: 'WEBHOOK_STORE',
   /** Raised by `signing.ts` (`WebhookSecretError`) for a secret that cannot be a key. */
   secret: 'WEBHOOK_SECRET_INVALID',
+  /** {@link RedeliverError}: no dead letter and no delivery in the history has that id. */
+  redeliverUnknown: 'WEBHOOK_REDELIVER_UNKNOWN',
+  /** {@link RedeliverError}: the delivery's body has left the history (its bound in bytes). */
+  redeliverBodyGone: 'WEBHOOK_REDELIVER_BODY_GONE',
+  /** {@link RedeliverError}: a before-webhook's delivery, whose answer already decided its event. */
+  redeliverGate: 'WEBHOOK_REDELIVER_GATE',
+  /** {@link RedeliverError}: the delivery is still pending (retried, or held while its webhook is disabled). */
+  redeliverPending: 'WEBHOOK_REDELIVER_PENDING',
 } as const;
 
 /** One of the {@link WebhookErrorCodes}. */
@@ -180,6 +188,58 @@ export class EngineClosedError extends WebhookError {
 export class WebhookStoreError extends WebhookError {
   constructor(message: string, options?: ErrorOptions) {
     super(WebhookErrorCodes.store, message, options);
+  }
+}
+
+/** Why `engine.redeliver(id)` cannot send a delivery again; `code` says which case. */
+export class RedeliverError extends WebhookError {
+  constructor(
+    code:
+      | typeof WebhookErrorCodes.redeliverUnknown
+      | typeof WebhookErrorCodes.redeliverBodyGone
+      | typeof WebhookErrorCodes.redeliverGate
+      | typeof WebhookErrorCodes.redeliverPending,
+    /** The delivery id asked for. */
+    readonly id: string,
+    message: string,
+  ) {
+    super(code, message);
+  }
+
+  /** No dead letter and no delivery in the history has `id`. */
+  static unknown(id: string): RedeliverError {
+    return new RedeliverError(
+      WebhookErrorCodes.redeliverUnknown,
+      id,
+      `delivery ${id} is neither a dead letter nor in the delivery history (it may have left the history, or been delivered by another process)`,
+    );
+  }
+
+  /** The body of `id` left the history to keep it within `history.max_bytes`. */
+  static bodyGone(id: string): RedeliverError {
+    return new RedeliverError(
+      WebhookErrorCodes.redeliverBodyGone,
+      id,
+      `delivery ${id} cannot be sent again: its body has left the delivery history, which keeps at most history.max_bytes; raise history.max_bytes to keep bodies longer`,
+    );
+  }
+
+  /** `id` was a before-webhook's delivery. */
+  static gate(id: string, webhook: string): RedeliverError {
+    return new RedeliverError(
+      WebhookErrorCodes.redeliverGate,
+      id,
+      `delivery ${id} was sent by before-webhook "${webhook}" while its event waited; its answer already decided the event, so it is not sent again`,
+    );
+  }
+
+  /** `id` is still pending. */
+  static pending(id: string, webhook: string): RedeliverError {
+    return new RedeliverError(
+      WebhookErrorCodes.redeliverPending,
+      id,
+      `delivery ${id} to webhook "${webhook}" is still pending: it is retried (or held until the webhook is enabled), not sent again now`,
+    );
   }
 }
 

@@ -17,6 +17,8 @@ export interface AttemptResult {
   /** Classification of the answer; `aborted` means no verdict (shutdown or caller abort). */
   kind: AttemptOutcome | 'aborted';
   hint: FailureHint;
+  /** The request headers as sent (the endpoint's own headers included, unmasked: never log them); empty when signing failed. */
+  requestHeaders: Readonly<Record<string, string>>;
 }
 
 /** The parts of an endpoint an attempt needs. */
@@ -32,6 +34,8 @@ export interface AttemptTarget {
 /** Shared, never mutated hints of the common outcomes. */
 const NO_HINT: FailureHint = Object.freeze({ slowDown: false });
 const SLOW_DOWN: FailureHint = Object.freeze({ slowDown: true });
+/** The headers of an attempt that could not be signed: none were sent. */
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
 
 /** `CODE: message` of an error, as logs and dead letters show it. */
 export function errorText(err: Error): string {
@@ -59,11 +63,11 @@ export class Attempter {
     try {
       headers = this.headersFor(ep, d, startedAt);
     } catch (err) {
-      queueMicrotask(() => done(failure(err, startedAt, t0)));
+      queueMicrotask(() => done(failure(err, startedAt, t0, NO_HEADERS)));
       return;
     }
     this.transport.dispatch({ target: ep.target, headers, body: d.body, timeoutMs, webhook: ep.name, control }, (err, response) => {
-      done(response !== undefined ? this.classify(ep.name, response, startedAt, t0) : failure(err, startedAt, t0));
+      done(response !== undefined ? this.classify(ep.name, response, startedAt, t0, headers) : failure(err, startedAt, t0, headers));
     });
   }
 
@@ -92,10 +96,10 @@ export class Attempter {
   }
 
   /** The result of an attempt that got an HTTP answer. */
-  private classify(name: string, response: WebhookResponse, startedAt: number, t0: number): AttemptResult {
+  private classify(name: string, response: WebhookResponse, startedAt: number, t0: number, requestHeaders: Record<string, string>): AttemptResult {
     const durationMs = performance.now() - t0;
     const kind = classifyStatus(response.status);
-    if (kind === 'delivered') return { startedAt, durationMs, response, error: undefined, kind, hint: NO_HINT };
+    if (kind === 'delivered') return { startedAt, durationMs, response, error: undefined, kind, hint: NO_HINT, requestHeaders };
     const hint: FailureHint = { slowDown: response.status === 429 };
     if (kind === 'retry') {
       const ra = parseRetryAfter(response.headers['retry-after'], this.now());
@@ -107,16 +111,16 @@ export class Attempter {
         : kind === 'redirect'
           ? new WebhookRedirectError(name, response.status, response.headers['location'])
           : new WebhookHttpError(name, response.status);
-    return { startedAt, durationMs, response, error, kind, hint };
+    return { startedAt, durationMs, response, error, kind, hint, requestHeaders };
   }
 }
 
 /** The result of an attempt that got no HTTP answer. */
-function failure(err: unknown, startedAt: number, t0: number): AttemptResult {
+function failure(err: unknown, startedAt: number, t0: number, requestHeaders: Readonly<Record<string, string>>): AttemptResult {
   const error = err instanceof Error ? err : new Error(String(err));
   const durationMs = performance.now() - t0;
   const code = (error as { code?: unknown }).code;
-  if (code === WebhookErrorCodes.aborted) return { startedAt, durationMs, response: undefined, error, kind: 'aborted', hint: NO_HINT };
+  if (code === WebhookErrorCodes.aborted) return { startedAt, durationMs, response: undefined, error, kind: 'aborted', hint: NO_HINT, requestHeaders };
   const retryable = code === WebhookErrorCodes.timeout || code === WebhookErrorCodes.network;
   return {
     startedAt,
@@ -125,5 +129,6 @@ function failure(err: unknown, startedAt: number, t0: number): AttemptResult {
     error,
     kind: retryable ? 'retry' : 'failed',
     hint: code === WebhookErrorCodes.timeout ? SLOW_DOWN : NO_HINT,
+    requestHeaders,
   };
 }

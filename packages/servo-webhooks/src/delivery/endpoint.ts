@@ -37,6 +37,14 @@ export class Endpoint implements AttemptTarget {
   readonly counters: Counters = { delivered: 0, retried: 0, failed: 0, dropped: 0, dead: 0 };
   /** True after a 410 Gone, until enabled. */
   disabled = false;
+  /** When it was disabled (ms since the epoch), 0 while enabled. */
+  disabledSince = 0;
+  /** When an attempt last got a 2xx (0: never). */
+  lastSuccessAt = 0;
+  /** When an attempt last failed (0: never). */
+  lastFailureAt = 0;
+  /** The last failure's status, or its error when no answer came: made text only when read (stats.ts). */
+  lastFailure: number | Error | undefined = undefined;
   /** A pump is queued as a microtask. */
   pumpQueued = false;
   /** True while an attempt is being booked: its end pumps, so `enqueue` need not schedule a pump. */
@@ -83,6 +91,11 @@ export class Endpoint implements AttemptTarget {
       this.breaker.release();
       return false;
     }
+    if (r.kind === 'delivered') this.lastSuccessAt = now;
+    else {
+      this.lastFailureAt = now;
+      this.lastFailure = r.response !== undefined ? r.response.status : r.error;
+    }
     if (r.kind === 'retry') {
       if (this.breaker.failure(now)) {
         const { failures, cooldownMs } = this.breakerOptions;
@@ -96,6 +109,7 @@ export class Endpoint implements AttemptTarget {
     if (!wasClosed) this.logger.info({ webhook: this.name }, 'webhook circuit closed');
     if (r.kind !== 'gone' || this.disabled) return false;
     this.disabled = true;
+    this.disabledSince = now;
     this.logger.error(
       { webhook: this.name, event: d.event, id: d.id, status: 410 },
       'webhook endpoint disabled: receiver answered 410 Gone; deliveries are kept until it is enabled again (servo webhooks enable NAME, or a restart)',
@@ -107,6 +121,7 @@ export class Endpoint implements AttemptTarget {
   enable(): boolean {
     const was = this.disabled;
     this.disabled = false;
+    this.disabledSince = 0;
     this.breaker.reset();
     return was;
   }

@@ -9,7 +9,8 @@
  * {@link EnableWatch}. This class owns their lifecycle and the public API.
  * @module
  */
-import { EndpointDisabledError, EngineClosedError, UnknownEndpointError } from '../errors.js';
+import { EndpointDisabledError, EngineClosedError, RedeliverError, UnknownEndpointError } from '../errors.js';
+import type { DeliveryHistory } from '../history/types.js';
 import { Attempter, errorText } from './attempt.js';
 import { createBacklog } from './backlog/create.js';
 import { Drain } from './drain.js';
@@ -54,6 +55,7 @@ export class DeliveryEngine {
   private readonly scheduler: Scheduler;
   private readonly attempter: Attempter;
   private readonly reporter: Reporter;
+  private readonly history: DeliveryHistory | undefined;
   private readonly enableWatch: EnableWatch;
   private readonly sendDeps: SendDeps;
   /** Cancellers of running `send()` calls (called by close). */
@@ -71,7 +73,8 @@ export class DeliveryEngine {
     this.store = options.store ?? new MemoryStore();
     this.transport = new Transport(transportOptions(options));
     this.attempter = new Attempter(this.transport, options.userAgent, this.now);
-    this.reporter = new Reporter(this.logger, options.onAttempt);
+    this.history = options.history;
+    this.reporter = new Reporter(this.logger, options.onAttempt, this.history, 'queued');
     const retry = { backoff: this.settings.backoff, floorMs: this.settings.retryFloorMs, random: options.random ?? Math.random };
     const disabled = (ep: Endpoint, d: Delivery): void => this.onDisabled(ep, d);
     this.scheduler = new Scheduler({
@@ -88,7 +91,8 @@ export class DeliveryEngine {
       response: options.onResponse,
     });
     // A gate's caller awaits its send: waits between its attempts keep the process alive.
-    const { attempter, reporter } = this;
+    const { attempter } = this;
+    const reporter = this.history ? new Reporter(this.logger, options.onAttempt, this.history, 'gate') : this.reporter;
     this.sendDeps = { attempter, reporter, setTimer: this.timers.awaited, now: this.now, retry, running: this.sends, disabled };
     this.enableWatch = new EnableWatch(
       this.store,
@@ -172,6 +176,33 @@ export class DeliveryEngine {
   }
 
   /**
+   * Sends a dead or delivered message again: a new delivery with the same id
+   * (a receiver that de-duplicates by id sees the same message), queued like
+   * any other, whose attempts the history adds to the same delivery. Taken
+   * from the dead-letter list (and off it) or else from the history's copy
+   * of the body.
+   * @throws {@link RedeliverError} (`WEBHOOK_REDELIVER_UNKNOWN`, `_BODY_GONE`,
+   * `_GATE`, `_PENDING`), {@link UnknownEndpointError} (a webhook no longer
+   * configured), {@link EngineClosedError}
+   */
+  redeliver(id: string): Delivery {
+    const kept = this.history?.get(id);
+    if (kept?.kind === 'gate') throw RedeliverError.gate(id, kept.webhook);
+    for (const ep of this.endpoints.values()) if (ep.backlog.find(id)) throw RedeliverError.pending(id, ep.name);
+    const dead = this.store.dead({ id, limit: 1 })[0];
+    if (dead !== undefined) {
+      const d = this.enqueue({ webhook: dead.webhook, event: dead.event, body: dead.body, contentType: dead.contentType, id });
+      this.guardStore(() => this.store.removeDead(id));
+      return d;
+    }
+    if (kept === undefined) throw RedeliverError.unknown(id);
+    // Another process may hold it (retrying, or held while disabled): a shared store says so through the history.
+    if (kept.outcome === 'retrying' || kept.outcome === 'gone') throw RedeliverError.pending(id, kept.webhook);
+    if (kept.body === undefined) throw RedeliverError.bodyGone(id);
+    return this.enqueue({ webhook: kept.webhook, event: kept.event, body: kept.body, contentType: kept.contentType, id });
+  }
+
+  /**
    * Sends now, outside the queues (for `before` gates that wait for the
    * answer): retries per the endpoint's policy, but never past `deadlineMs`
    * in total. Fails fast when the endpoint is disabled or its circuit open.
@@ -212,7 +243,10 @@ export class DeliveryEngine {
   /** Counters and state per endpoint. */
   stats(): Record<string, EndpointStats> {
     const out: Record<string, EndpointStats> = {};
-    for (const [name, { deadStored: _, ...stats }] of Object.entries(this.snapshot().endpoints)) out[name] = stats;
+    for (const [name, s] of Object.entries(this.snapshot().endpoints)) {
+      const { delivered, retried, failed, dropped, dead, queueDepth, circuit, disabled } = s;
+      out[name] = { delivered, retried, failed, dropped, dead, queueDepth, circuit, disabled };
+    }
     return out;
   }
 
@@ -255,6 +289,8 @@ export class DeliveryEngine {
     this.halt();
     for (const cancel of this.sends) cancel();
     await this.transport.destroy();
+    // Before the store: a history kept in its file commits with the store's last batch.
+    this.guardStore(() => this.history?.close());
     this.guardStore(() => this.store.close());
   }
 

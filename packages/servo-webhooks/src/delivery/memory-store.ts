@@ -29,14 +29,22 @@ export class MemoryStore implements DeliveryStore {
   }
 
   /** @inheritdoc */
-  dead(query: { webhook?: string; limit?: number } = {}): DeadDelivery[] {
+  dead(query: { webhook?: string; id?: string; limit?: number } = {}): DeadDelivery[] {
     const out: DeadDelivery[] = [];
     const limit = query.limit ?? Infinity;
     for (let i = this.deadRows.length - 1; i >= 0 && out.length < limit; i--) {
       const row = this.deadRows[i]!;
-      if (query.webhook === undefined || row.webhook === query.webhook) out.push(row);
+      if ((query.webhook === undefined || row.webhook === query.webhook) && (query.id === undefined || row.id === query.id)) out.push(row);
     }
     return out;
+  }
+
+  /** @inheritdoc */
+  removeDead(id: string): boolean {
+    const i = this.deadRows.findIndex((row) => row.id === id);
+    if (i < 0) return false;
+    this.deadRows.splice(i, 1);
+    return true;
   }
 
   /** Dead-letter counts per endpoint (pending is always 0: the backlogs hold those). */

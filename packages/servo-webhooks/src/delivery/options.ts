@@ -6,6 +6,7 @@ import { DELIVERY_DEFAULTS as D } from '../defaults.js';
 import { DEFAULT_BREAKER, type BreakerOptions } from './breaker.js';
 import { DEFAULT_BACKOFF, type BackoffOptions } from './retry.js';
 import type { TransportOptions } from './transport.js';
+import type { DeliveryHistory } from '../history/types.js';
 import type { Attempt, Clock, Delivery, DeliveryLogger, DeliveryStore, WebhookEndpoint, WebhookResponse } from './types.js';
 
 /** Options of the `DeliveryEngine`. */
@@ -49,6 +50,12 @@ export interface DeliveryEngineOptions {
   onAttempt?: (attempt: Attempt) => void;
   /** Called with the receiver's 2xx answer to a queued delivery (`send()` returns its answer instead). */
   onResponse?: (delivery: Delivery, response: WebhookResponse) => void;
+  /**
+   * Where every attempt is recorded, queued or a gate's (the deliveries page);
+   * none by default, and then nothing is built for it. The engine closes it
+   * in `close()`, before the store.
+   */
+  history?: DeliveryHistory;
 }
 
 /** The numeric settings with every default applied. */

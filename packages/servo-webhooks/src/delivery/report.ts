@@ -1,9 +1,11 @@
 /**
- * What the engine tells the world about an attempt: one log line and the
- * `onAttempt` callback.
+ * What the engine tells the world about an attempt: one log line, the
+ * `onAttempt` callback, and the delivery history when there is one.
  * @module
  */
 import { describeLogLine } from 'servo-core';
+import { attemptRecord, historyOutcome } from '../history/entry.js';
+import type { DeliveryHistory } from '../history/types.js';
 import { errorText, type AttemptResult } from './attempt.js';
 import type { Attempt, AttemptOutcome, Delivery, DeliveryLogger, RetryPolicy } from './types.js';
 
@@ -42,25 +44,32 @@ export function attemptSentence(f: Readonly<Record<string, unknown>>): string {
 }
 describeLogLine(ATTEMPT_MSG, attemptSentence, ['id']);
 
-/** Writes attempt lines and calls the user's callbacks, whose failures never reach delivery. */
+/** The parts of an endpoint a report reads. */
+export interface ReportedEndpoint {
+  readonly name: string;
+  readonly retry: RetryPolicy | false;
+  /** Its own headers: their values are masked in the history. */
+  readonly extraHeaders: Readonly<Record<string, string>> | undefined;
+}
+
+/**
+ * Writes attempt lines, records attempts in the history, and calls the
+ * user's callbacks, whose failures never reach delivery. One per path: the
+ * queued deliveries' and the gates' (`send()`), which the history tells apart.
+ */
 export class Reporter {
   constructor(
     readonly logger: DeliveryLogger,
     private readonly onAttempt: ((a: Attempt) => void) | undefined,
+    private readonly history: DeliveryHistory | undefined = undefined,
+    private readonly kind: 'queued' | 'gate' = 'queued',
   ) {}
 
   /**
    * The one log line of an attempt (unless its level is off), then
-   * `onAttempt`. `reason`: why a retryable failure was not retried.
+   * `onAttempt`, then the history. `reason`: why a retryable failure was not retried.
    */
-  attempt(
-    ep: { readonly name: string; readonly retry: RetryPolicy | false },
-    d: Delivery,
-    r: AttemptResult,
-    outcome: AttemptOutcome,
-    retryInMs?: number,
-    reason?: string,
-  ): void {
+  attempt(ep: ReportedEndpoint, d: Delivery, r: AttemptResult, outcome: AttemptOutcome, retryInMs?: number, reason?: string): void {
     const webhook = ep.name;
     const level = outcome === 'delivered' ? 'info' : 'warn';
     const log = this.logger;
@@ -82,6 +91,26 @@ export class Reporter {
       if (r.error) a.error = errorText(r.error);
       if (reason !== undefined) a.reason = reason;
       this.guard(() => this.onAttempt!(a));
+    }
+    if (this.history !== undefined) this.record(this.history, ep, d, r, outcome, reason);
+  }
+
+  /** Hands the attempt to the history; nothing it does reaches delivery. */
+  private record(history: DeliveryHistory, ep: ReportedEndpoint, d: Delivery, r: AttemptResult, outcome: AttemptOutcome, reason: string | undefined): void {
+    try {
+      history.record({
+        id: d.id,
+        webhook: ep.name,
+        event: d.event,
+        kind: this.kind,
+        contentType: d.contentType,
+        body: d.body,
+        createdAt: d.createdAt,
+        attempt: attemptRecord(r, outcome, d.attempts, ep.extraHeaders, reason),
+        outcome: historyOutcome(outcome, this.kind === 'gate'),
+      });
+    } catch (err) {
+      this.logger.error({ webhook: ep.name, id: d.id, error: errorText(err as Error) }, 'webhook history failed to record an attempt');
     }
   }
 

@@ -120,12 +120,15 @@ export class SqliteStore implements PersistentStore {
     claim: BetterSqlite3.Statement;
     deadAll: BetterSqlite3.Statement;
     deadOf: BetterSqlite3.Statement;
+    deadOne: BetterSqlite3.Statement;
     countPending: BetterSqlite3.Statement;
     countDead: BetterSqlite3.Statement;
   };
   private ops: Op[] = [];
+  /** Writes to tables kept beside the store's (the delivery history), for the next batch. */
+  private extra: (() => void)[] = [];
   private flushScheduled: NodeJS.Immediate | undefined;
-  private readonly applyOps: (ops: Op[]) => void;
+  private readonly applyOps: (ops: Op[], extra: (() => void)[]) => void;
   private readonly claimRows: (params: { owner: string; now: number; webhook: string; limit: number }) => unknown[];
   private closed = false;
   private readonly onError: (err: Error) => void;
@@ -179,6 +182,7 @@ export class SqliteStore implements PersistentStore {
         .raw(true),
       deadAll: db.prepare('SELECT * FROM dead ORDER BY failed_at DESC LIMIT ?'),
       deadOf: db.prepare('SELECT * FROM dead WHERE webhook = ? ORDER BY failed_at DESC LIMIT ?'),
+      deadOne: db.prepare('SELECT * FROM dead WHERE id = ?'),
       countPending: db.prepare('SELECT webhook, COUNT(*) AS n FROM pending GROUP BY webhook'),
       countDead: db.prepare('SELECT webhook, COUNT(*) AS n FROM dead GROUP BY webhook'),
     };
@@ -188,7 +192,8 @@ export class SqliteStore implements PersistentStore {
       this.lease.renew(params.now);
       return this.stmt.claim.all(params);
     }).immediate;
-    this.applyOps = db.transaction((ops: Op[]) => {
+    this.applyOps = db.transaction((ops: Op[], extra: (() => void)[]) => {
+      for (const write of extra) write();
       for (const op of ops) {
         if (op.kind === 'reschedule') this.stmt.reschedule.run(op.attempts, op.at, op.id);
         else if (op.kind === 'remove') this.stmt.remove.run(op.id);
@@ -214,6 +219,27 @@ export class SqliteStore implements PersistentStore {
   private queue(op: Op): void {
     this.ops.push(op);
     this.untried++;
+    this.schedule();
+  }
+
+  /**
+   * Runs `write` inside the next batched transaction (one per event-loop
+   * turn), for tables kept in this file beside the store's own: the delivery
+   * history writes there, so its rows cost no commit of their own. `write`
+   * is queued once however often it is passed before the batch runs, and
+   * runs again with the next batch when one cannot commit.
+   */
+  batch(write: () => void): void {
+    if (!this.extra.includes(write)) this.extra.push(write);
+    this.schedule();
+  }
+
+  /** The open database, for tables kept beside the store's (history/sqlite.ts); the store closes it. */
+  get database(): BetterSqlite3.Database {
+    return this.db;
+  }
+
+  private schedule(): void {
     if (!this.flushScheduled) {
       this.flushScheduled = setImmediate(() => {
         this.flushScheduled = undefined;
@@ -271,13 +297,17 @@ export class SqliteStore implements PersistentStore {
       clearImmediate(this.flushScheduled);
       this.flushScheduled = undefined;
     }
-    if (this.ops.length === 0 || this.closed) return;
+    if ((this.ops.length === 0 && this.extra.length === 0) || this.closed) return;
     const ops = this.ops;
+    const extra = this.extra;
     this.ops = [];
+    this.extra = [];
     this.untried = 0;
     try {
-      this.applyOps(ops);
+      this.applyOps(ops, extra);
     } catch (err) {
+      for (const write of extra) if (!this.extra.includes(write)) this.extra.push(write);
+      if (ops.length === 0) return; // only extra writes: the store's own are not concerned
       this.ops = ops.concat(this.ops); // not committed: keep them for the next flush
       this.fault(err as Error, `cannot record the outcome of ${ops.length} webhook deliveries (${opCounts(ops)})`);
       for (const op of ops) {
@@ -306,13 +336,15 @@ export class SqliteStore implements PersistentStore {
   }
 
   /** @inheritdoc */
-  dead(query: { webhook?: string; limit?: number } = {}): DeadDelivery[] {
+  dead(query: { webhook?: string; id?: string; limit?: number } = {}): DeadDelivery[] {
     this.tryFlush();
     const limit = query.limit ?? -1;
-    const rows = (query.webhook === undefined ? this.stmt.deadAll.all(limit) : this.stmt.deadOf.all(query.webhook, limit)) as (Row & {
-      error: string;
-      failed_at: number;
-    })[];
+    const { stmt } = this;
+    type DeadRow = Row & { error: string; failed_at: number };
+    let rows = (
+      query.id !== undefined ? stmt.deadOne.all(query.id) : query.webhook === undefined ? stmt.deadAll.all(limit) : stmt.deadOf.all(query.webhook, limit)
+    ) as DeadRow[];
+    if (query.id !== undefined && query.webhook !== undefined) rows = rows.filter((r) => r.webhook === query.webhook);
     return rows.map((r) => ({ ...toDelivery(r), error: r.error, failedAt: r.failed_at }));
   }
 

@@ -122,8 +122,10 @@ export interface DeliveryStore {
   readonly persistent: boolean;
   /** Moves a delivery to the dead-letter list with its last error. */
   deadLetter(delivery: Delivery, error: string, failedAt: number): void;
-  /** Dead-letter entries, newest first. */
-  dead(query?: { webhook?: string; limit?: number }): DeadDelivery[];
+  /** Dead-letter entries, newest first (`id`: only that one). */
+  dead(query?: { webhook?: string; id?: string; limit?: number }): DeadDelivery[];
+  /** Takes a delivery off the dead-letter list (redelivered); committed when this returns. True if it was there. */
+  removeDead(id: string): boolean;
   /** Counts per endpoint name. */
   counts(): Record<string, StoreCounts>;
   /**
@@ -173,8 +175,6 @@ export interface PersistentStore extends DeliveryStore {
   remove(id: string, done?: (committed: boolean) => void): void;
   /** Moves a delivery to the dead-letter list; batched, `done` as for {@link PersistentStore.reschedule}. */
   deadLetter(delivery: Delivery, error: string, failedAt: number, done?: (committed: boolean) => void): void;
-  /** Takes a delivery off the dead-letter list (redelivered); committed when this returns. True if it was there. */
-  removeDead(id: string): boolean;
   /**
    * Takes up to `limit` pending deliveries of one endpoint that no live
    * process holds, oldest first, in one atomic step: they are this process's

@@ -5,7 +5,17 @@
  * is one (every process sharing it writes there), in memory otherwise.
  * @module
  */
+import { DELIVERY_DEFAULTS } from '../defaults.js';
 import type { AttemptOutcome } from '../delivery/types.js';
+
+/** Bytes of an answer's body the history keeps as its excerpt (4 KiB), decoded as UTF-8. */
+export const HISTORY_EXCERPT_BYTES = 4096;
+
+/** Default bounds of a history: 1,000 attempts, 50 MB (`history:` in servo.yaml). */
+export const HISTORY_DEFAULTS: HistoryLimits = Object.freeze({
+  maxAttempts: DELIVERY_DEFAULTS.historyMaxAttempts,
+  maxBytes: DELIVERY_DEFAULTS.historyMaxBytes,
+});
 
 /** Where a delivery is, as the history last saw it. */
 export type HistoryOutcome =
@@ -22,7 +32,11 @@ export type HistoryOutcome =
 
 /** One attempt as the history keeps it. */
 export interface AttemptRecord {
-  /** 1-based attempt number. */
+  /**
+   * 1-based attempt number, as the attempt's log line says it. A redelivery
+   * (same id) numbers its attempts from 1 again; they follow the earlier ones
+   * in {@link DeliveryRecord.attemptRecords}.
+   */
   readonly number: number;
   /** Start, ms since the epoch. */
   readonly startedAt: number;
@@ -56,7 +70,7 @@ export interface DeliverySummary {
   /** `queued` (an after-webhook or a channel's), or `gate` (a before-webhook, sent while the event waits). */
   readonly kind: 'queued' | 'gate';
   readonly createdAt: number;
-  /** Attempts recorded (older ones may have left the history). */
+  /** Attempts recorded, redeliveries' included. */
   readonly attempts: number;
   readonly outcome: HistoryOutcome;
   /** When the last attempt started. */
@@ -77,7 +91,7 @@ export interface DeliveryRecord extends DeliverySummary {
   readonly attemptRecords: readonly AttemptRecord[];
 }
 
-/** Which deliveries {@link DeliveryHistory.list} returns, newest first. */
+/** Which deliveries {@link DeliveryHistory.list} returns, newest first (by when their first attempt was recorded). */
 export interface HistoryQuery {
   readonly webhook?: string;
   readonly event?: string;
@@ -104,7 +118,11 @@ export interface AttemptEntry {
 export interface HistoryLimits {
   /** Most attempts kept (default 1,000); the oldest deliveries leave first. */
   readonly maxAttempts: number;
-  /** Most bytes kept: bodies, headers and excerpts (default 50 MB); the oldest leave first. */
+  /**
+   * Most bytes kept: bodies, headers and excerpts, approximated (default 50
+   * MB). Past it the oldest bodies leave first (their records stay, and
+   * Redeliver says the body has left), then the oldest deliveries.
+   */
   readonly maxBytes: number;
 }
 
@@ -114,11 +132,15 @@ export interface DeliveryHistory {
   readonly persistent: boolean;
   /** Records an attempt; cheap and never throws (a failing store is reported once by the store). */
   record(entry: AttemptEntry): void;
-  /** Deliveries, newest first. */
+  /** Deliveries, newest first (by when their first attempt was recorded); the oldest leave first. */
   list(query?: HistoryQuery): DeliverySummary[];
   /** One delivery, or undefined when it is not (or no longer) in the history. */
   get(id: string): DeliveryRecord | undefined;
-  /** Calls `listener` after each recorded attempt of this process; returns the unsubscribe. */
+  /**
+   * Calls `listener` synchronously after each recorded attempt of this
+   * process (a listener's throw is swallowed: it never reaches delivery);
+   * returns the unsubscribe.
+   */
   subscribe(listener: (summary: DeliverySummary, attempt: AttemptRecord) => void): () => void;
   /** Commits what is batched and lets go of the store. */
   close(): void;

@@ -95,6 +95,7 @@ const expected: Record<string, string[]> = {
     'DeadlineExceededError',
     'EndpointDisabledError',
     'EngineClosedError',
+    'RedeliverError',
     'UnknownEndpointError',
     'WebhookAbortedError',
     'WebhookError',

@@ -12,7 +12,7 @@ function delivery(attempts: number, createdAt = 0): Delivery {
 }
 
 function result(kind: AttemptResult['kind'], hint: AttemptResult['hint'] = { slowDown: false }): AttemptResult {
-  return { startedAt: 0, durationMs: 1, response: undefined, error: new Error(kind), kind, hint };
+  return { startedAt: 0, durationMs: 1, response: undefined, error: new Error(kind), kind, hint, requestHeaders: {} };
 }
 
 describe('verdict', () => {

@@ -1,0 +1,91 @@
+/**
+ * An attempt turned into what the history keeps: the request headers with
+ * the webhook's own header values masked, the start of the answer, the
+ * outcome of the delivery after it. Built only when a history is set.
+ * @module
+ */
+import { REDACTED } from 'servo-core';
+import { errorText, type AttemptResult } from '../delivery/attempt.js';
+import type { AttemptOutcome } from '../delivery/types.js';
+import { HISTORY_EXCERPT_BYTES, type AttemptRecord, type HistoryOutcome } from './types.js';
+
+const utf8 = new TextDecoder('utf-8');
+
+/** Where a delivery is after an attempt: a gate's that did not end in a 2xx is `failed`, a queued one's `dead`. */
+export function historyOutcome(outcome: AttemptOutcome, gate: boolean): HistoryOutcome {
+  switch (outcome) {
+    case 'delivered':
+      return 'delivered';
+    case 'retry':
+      return 'retrying';
+    case 'gone':
+      return gate ? 'failed' : 'gone';
+    default:
+      return gate ? 'failed' : 'dead';
+  }
+}
+
+/**
+ * `headers` with the values of `masked` (the endpoint's own headers, which
+ * often carry credentials) replaced by `********`; the signature headers
+ * stay as sent (they are worthless without the secret).
+ */
+export function maskHeaders(headers: Readonly<Record<string, string>>, masked: Readonly<Record<string, string>> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const k in headers) out[k] = masked !== undefined && k in masked ? REDACTED : headers[k]!;
+  return out;
+}
+
+/** The record of one attempt. `number`: the delivery's attempt count after it; `reason`: why it was not retried. */
+export function attemptRecord(
+  r: AttemptResult,
+  outcome: AttemptOutcome,
+  number: number,
+  extraHeaders: Readonly<Record<string, string>> | undefined,
+  reason: string | undefined,
+): AttemptRecord {
+  const response = r.response;
+  const rec: {
+    -readonly [K in keyof AttemptRecord]: AttemptRecord[K];
+  } = {
+    number,
+    startedAt: r.startedAt,
+    durationMs: r.durationMs,
+    outcome,
+    requestHeaders: maskHeaders(r.requestHeaders, extraHeaders),
+  };
+  if (r.error !== undefined) rec.error = errorText(r.error);
+  if (reason !== undefined) rec.reason = reason;
+  if (response !== undefined) {
+    rec.status = response.status;
+    rec.responseHeaders = response.headers;
+    const body = response.body;
+    if (body.byteLength > 0) {
+      rec.responseExcerpt = utf8.decode(body.byteLength > HISTORY_EXCERPT_BYTES ? body.subarray(0, HISTORY_EXCERPT_BYTES) : body);
+      if (body.byteLength > HISTORY_EXCERPT_BYTES || response.truncated) rec.responseTruncated = true;
+    }
+  }
+  return rec;
+}
+
+/** Fixed cost counted per attempt beside its strings: numbers, the row, the object. */
+const ATTEMPT_OVERHEAD = 64;
+
+/** Bytes of a header map, approximated (UTF-16 length of names and values). */
+function headerBytes(h: Readonly<Record<string, string>> | undefined): number {
+  let n = 0;
+  if (h !== undefined) for (const k in h) n += k.length + h[k]!.length + 4;
+  return n;
+}
+
+/** What an attempt record weighs in the history's byte bound, approximated. */
+export function attemptBytes(a: AttemptRecord): number {
+  return (
+    ATTEMPT_OVERHEAD +
+    headerBytes(a.requestHeaders) +
+    headerBytes(a.responseHeaders) +
+    (a.responseExcerpt?.length ?? 0) +
+    (a.error?.length ?? 0) +
+    (a.reason?.length ?? 0)
+  );
+}
