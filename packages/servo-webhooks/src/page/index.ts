@@ -153,7 +153,7 @@ ${deliveriesTable(base, deliveries, { webhooks: names, events: eventChoices(opti
       try {
         await engine.redeliver(id);
       } catch (err) {
-        return back(to, failure(`Redeliver of ${id} failed`, err));
+        return back(to, failure('Redeliver failed', err));
       }
       const where = webhook !== undefined ? ` to webhook "${webhook}"` : '';
       return back(to, { kind: 'ok', text: `Redelivering ${id}${where}: a new attempt with the same id` });
@@ -167,7 +167,7 @@ ${deliveriesTable(base, deliveries, { webhooks: names, events: eventChoices(opti
       try {
         engine.enable(name);
       } catch (err) {
-        return back(to, failure(`Enable of webhook "${name}" failed`, err));
+        return back(to, failure('Enable failed', err));
       }
       return back(
         to,

@@ -21,13 +21,8 @@ export interface PageWebhook {
   readonly channels: readonly string[];
 }
 
-/** An endpoint's snapshot with the health the page shows (fields an older engine lacks are left blank). */
-export type Health = EndpointSnapshot & {
-  readonly lastSuccessAt?: number | undefined;
-  readonly lastFailureAt?: number | undefined;
-  readonly lastFailure?: string | undefined;
-  readonly disabledSince?: number | undefined;
-};
+/** An endpoint's snapshot: counters, state and health (last success, last failure and why, disabled since). */
+export type Health = EndpointSnapshot;
 
 /** A result of an action, shown once after its redirect. */
 export interface Notice {
