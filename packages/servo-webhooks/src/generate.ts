@@ -44,6 +44,7 @@ export function generateConfig(options: { defaults: boolean }): GeneratedConfig 
       retry_floor: DEFAULTS.retry_floor,
       http2: DEFAULTS.http2,
       body_cap: DEFAULTS.body_cap,
+      history: { ...DEFAULTS.history },
       webhooks: [measure, gate],
     };
     return {
@@ -57,6 +58,7 @@ export function generateConfig(options: { defaults: boolean }): GeneratedConfig 
         breaker: 'stop sending to a failing webhook after `failures` in a row; probe again after `cooldown`',
         retry_floor: 'the shortest wait after a 429 or a timeout',
         body_cap: 'response bytes read at most',
+        history: 'recent attempts the deliveries page of `servo run --http` keeps (sqlite: in the store file); false keeps none',
         'webhooks.0.events': 'before:EVENT or after:EVENT (see `servo show events`)',
         'webhooks.0.secret': 'signs X-Servo-Signature (HMAC-SHA1) and webhook-signature (Standard Webhooks)',
         'webhooks.0.backoff': 'retries; `false` sends once',

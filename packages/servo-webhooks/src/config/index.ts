@@ -11,6 +11,7 @@ import { inputFileProblem } from '../files.js';
 import { listOf, webhookName, wireField, wireOf } from './compat.js';
 import type { Wire } from '../payload/content-type.js';
 import { compileMatch, type MatchCondition } from './match.js';
+import { DEFAULTS, encodeHistory, historyOf, settingsShape, type HistorySetting } from './settings.js';
 
 /**
  * Configuration of the webhooks connector.
@@ -99,6 +100,8 @@ export interface DeliverySettings {
   readonly http2: boolean;
   readonly caFile?: string | undefined;
   readonly bodyCap: number;
+  /** The deliveries page's history of attempts (kept only when `servo run` serves its HTTP endpoint), or `false`. */
+  readonly history: HistorySetting;
 }
 
 /** The whole section, normalised. */
@@ -109,22 +112,7 @@ export interface WebhooksConfig {
 
 const D = DELIVERY_DEFAULTS;
 
-/** Defaults in their servo.yaml form, documented in the README and written by `servo generate --defaults webhooks`. */
-export const DEFAULTS = {
-  backoff: { max_tries: D.maxTries, max_time: model.formatDuration(D.maxTimeMs) },
-  timeout: model.formatDuration(D.timeoutMs),
-  failure_policy: D.failurePolicy,
-  deadline: model.formatDuration(D.deadlineMs),
-  store: D.store,
-  max_queue: D.maxQueue,
-  drain_timeout: model.formatDuration(D.drainTimeoutMs),
-  lease: model.formatDuration(D.leaseMs),
-  concurrency: D.concurrency,
-  breaker: { failures: D.breakerFailures, cooldown: model.formatDuration(D.breakerCooldownMs) },
-  retry_floor: model.formatDuration(D.retryFloorMs),
-  http2: D.http2,
-  body_cap: D.bodyCap,
-} as const;
+export { DEFAULTS } from './settings.js';
 
 function webhookSchema(events: readonly string[]) {
   const choices = events.flatMap((e) => [`before:${e}`, `after:${e}`]);
@@ -206,29 +194,6 @@ function webhookSchema(events: readonly string[]) {
       }
       checkUrlAndHeaders(w, ctx);
     });
-}
-
-function settingsShape() {
-  return {
-    store: z
-      .string()
-      .regex(/^(memory|sqlite:.+)$/, 'expected "memory" or "sqlite:PATH" (e.g. sqlite:./webhooks.db)')
-      .default(DEFAULTS.store),
-    max_queue: z.int().min(1).default(DEFAULTS.max_queue),
-    drain_timeout: boundedDuration(DEFAULTS.drain_timeout, 'drain_timeout'),
-    lease: model.DurationMs.prefault(DEFAULTS.lease).refine((ms) => ms >= 1_000 && ms <= 3_600_000, 'expected a lease between 1s and 1h'),
-    concurrency: z.int().min(1).max(1024).default(DEFAULTS.concurrency),
-    breaker: z
-      .strictObject({
-        failures: z.int().min(1).default(DEFAULTS.breaker.failures),
-        cooldown: boundedDuration(DEFAULTS.breaker.cooldown, 'cooldown'),
-      })
-      .prefault({}),
-    retry_floor: boundedDuration(DEFAULTS.retry_floor, 'retry_floor'),
-    http2: z.boolean().default(DEFAULTS.http2),
-    ca_file: z.string().min(1).optional(),
-    body_cap: z.int().min(1024).default(DEFAULTS.body_cap),
-  };
 }
 
 /**
@@ -341,6 +306,7 @@ function normalise(raw: any, zctx: z.RefinementCtx, isList: boolean, configDir: 
       http2: raw.http2,
       caFile,
       bodyCap: raw.body_cap,
+      history: historyOf(raw.history),
     },
   };
 }
@@ -364,6 +330,7 @@ export function encodeConfig(config: WebhooksConfig): unknown {
     http2: s.http2,
     ...(s.caFile ? { ca_file: s.caFile } : {}),
     body_cap: s.bodyCap,
+    history: encodeHistory(s.history),
     webhooks: config.webhooks.map((w) => ({
       name: w.name,
       ...(w.description ? { description: w.description } : {}),
