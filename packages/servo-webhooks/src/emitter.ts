@@ -13,10 +13,10 @@ import { announce, leftPending } from './announce.js';
 import type { WebhookConfig, WebhooksConfig } from './config/index.js';
 import type { DeliveryEngine } from './delivery/engine.js';
 import { newMessageId } from './delivery/id.js';
-import { openStore } from './delivery/store.js';
 import { WebhookStoreError } from './errors.js';
 import { storePathProblem } from './delivery/store-path.js';
-import type { DrainSummary, EndpointStats, SendOutcome, WebhookEndpoint, WebhookResponse } from './delivery/types.js';
+import type { DrainSummary, EndpointStats, SendOutcome, WebhookResponse } from './delivery/types.js';
+import type { DeliveryHistory } from './history/types.js';
 import { decide } from './gate/index.js';
 import { afterMatch, gateMatch, messageMatch } from './gate/match.js';
 import { WebhookMetrics } from './metrics.js';
@@ -24,7 +24,6 @@ import { EventBodies } from './payload/body.js';
 import { contentTypeOf } from './payload/content-type.js';
 import { UncommittedDeliveries } from './uncommitted.js';
 import { nextTrace, refusal, TraceBook, traceOf } from './trace.js';
-import { USER_AGENT } from './version.js';
 
 /** SQLite files in use in this process, and the connector instance using each. */
 const storeOwners = new Map<string, string>();
@@ -61,6 +60,7 @@ export class WebhooksEmitter {
   #refusalsLogged = 0;
   /** Set by `observe()` (servo run's HTTP endpoint); otherwise delivery reports to no metric. */
   #metrics: WebhookMetrics | undefined;
+  #history: DeliveryHistory | undefined;
 
   constructor(ctx: ConnectorContext<WebhooksConfig>) {
     this.#ctx = ctx;
@@ -163,6 +163,14 @@ export class WebhooksEmitter {
   /** Registers this instance's metrics and readiness (before the engine exists: `start()` comes after). */
   observe(o: Observability): void {
     this.#metrics = new WebhookMetrics(o, this.#ctx.name, this.#ctx.config, () => this.#live);
+  }
+
+  /**
+   * The recent deliveries, for the deliveries page: set once the engine
+   * exists (`start()`), when the HTTP endpoint is on and `history` is not false.
+   */
+  get history(): DeliveryHistory | undefined {
+    return this.#history;
   }
 
   /** Counters per webhook (empty until the engine has started). */
@@ -356,36 +364,21 @@ export class WebhooksEmitter {
 
   async #createEngine(resume: boolean): Promise<DeliveryEngine> {
     const { settings, webhooks } = this.#ctx.config;
-    const [{ DeliveryEngine }, store] = await Promise.all([
-      import('./delivery/engine.js'),
-      openStore(settings.store, { onError: (err) => this.#storeFailed(err), leaseMs: settings.leaseMs }),
-    ]);
-    const endpoints: WebhookEndpoint[] = webhooks.map((w) => ({
-      name: w.name,
-      url: w.url,
-      secret: w.secrets,
-      signingKey: w.signingKey,
-      headers: { ...w.headers },
-      retry: w.retry === false ? false : { ...w.retry },
-      timeoutMs: w.timeoutMs,
-    }));
-    const engine = new DeliveryEngine({
-      endpoints,
-      ...(store ? { store } : {}),
-      userAgent: USER_AGENT,
-      maxQueue: settings.maxQueue,
-      concurrency: settings.concurrency,
-      drainTimeoutMs: settings.drainTimeoutMs,
-      breaker: settings.breaker,
-      retryFloorMs: settings.retryFloorMs,
-      bodyCap: settings.bodyCap,
-      http2: settings.http2,
-      ...(settings.caFile ? { ca: settings.caFile } : {}),
-      logger: this.#log,
-      onResponse: (d, r) => this.#onResponse(d.webhook, d.event, d.id, r),
-      ...(this.#metrics ? { onAttempt: this.#metrics.onAttempt } : {}),
+    const { createEngine } = await import('./create-engine.js');
+    const { engine, history } = await createEngine({
+      settings,
+      webhooks,
+      // Kept only for the deliveries page: the HTTP endpoint is on (observe() was called).
+      history: this.#metrics !== undefined && settings.history !== false,
+      storeFailed: (err) => this.#storeFailed(err),
+      options: {
+        logger: this.#log,
+        onResponse: (d, r) => this.#onResponse(d.webhook, d.event, d.id, r),
+        ...(this.#metrics ? { onAttempt: this.#metrics.onAttempt } : {}),
+      },
     });
     engine.start({ resume });
+    this.#history = history;
     this.#live = engine;
     return engine;
   }
