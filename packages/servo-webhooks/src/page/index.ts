@@ -57,6 +57,9 @@ export interface DeliveriesPageOptions {
   readonly keepaliveMs?: number;
 }
 
+/** A started engine without a history: the configuration turned it off. */
+const HISTORY_OFF = 'The delivery history is off (history: false in the webhooks section).';
+
 /** Most deliveries the list shows. */
 const LIST_LIMIT = 100;
 
@@ -127,9 +130,11 @@ export function deliveriesPage(options: DeliveriesPageOptions): PageSpec {
         ...(OUTCOMES.includes(q.outcome as HistoryOutcome) ? { outcome: q.outcome as HistoryOutcome } : {}),
       };
       const history = options.history();
-      const deliveries = history?.list(query);
-      const seen = history && (query.webhook || query.event || query.outcome) ? history.list({ limit: LIST_LIMIT }) : (deliveries ?? []);
-      const health = options.engine()?.snapshot().endpoints;
+      const engine = options.engine();
+      const deliveries = history?.list(query) ?? (engine ? HISTORY_OFF : 'The servo is starting: no history yet.');
+      const seen =
+        history && (query.webhook || query.event || query.outcome) ? history.list({ limit: LIST_LIMIT }) : Array.isArray(deliveries) ? deliveries : [];
+      const health = engine?.snapshot().endpoints;
       const csrf = c.env.page.csrfToken;
       const main = html`${webhooksTable(base, csrf, options.webhooks, health)}
 ${deliveriesTable(base, deliveries, { webhooks: names, events: eventChoices(options.webhooks, seen), query })}`;

@@ -123,13 +123,14 @@ function deliveryRow(base: string, d: DeliverySummary): Html {
 /** The filter form and the recent deliveries. */
 export function deliveriesTable(
   base: string,
-  deliveries: readonly DeliverySummary[] | undefined,
+  /** The deliveries, or why there are none to show. */
+  deliveries: readonly DeliverySummary[] | string,
   filters: { webhooks: readonly string[]; events: readonly string[]; query: HistoryQuery },
 ): Html {
   const q = filters.query;
   const body =
-    deliveries === undefined
-      ? html`<tr class="empty"><td colspan="7">The servo is starting: no history yet.</td></tr>`
+    typeof deliveries === 'string'
+      ? html`<tr class="empty"><td colspan="7">${deliveries}</td></tr>`
       : deliveries.length === 0
         ? html`<tr class="empty"><td colspan="7">No deliveries${q.webhook || q.event || q.outcome ? ' match these filters' : ' yet'}.</td></tr>`
         : deliveries.map((d) => deliveryRow(base, d));
