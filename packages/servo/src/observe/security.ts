@@ -66,14 +66,21 @@ export function hostAllowed(host: string | undefined, listenHost: string): boole
 /**
  * Why a state-changing request is refused as cross-site, or undefined:
  * `Sec-Fetch-Site` other than `same-origin` or `none` (typed in, a bookmark),
- * or an `Origin` whose host is not the Host the request was sent to (`null`
- * included). Scripts send neither and pass.
+ * or an `Origin` whose host is not the Host the request was sent to. Scripts
+ * send neither and pass.
+ *
+ * `Origin: null` passes only beside `Sec-Fetch-Site: same-origin`: under
+ * `Referrer-Policy: no-referrer` (ours) Chromium sends `null` as the origin
+ * of a same-origin form post, and the browser that sends Sec-Fetch-Site
+ * vouches for it; without that header `null` (a sandboxed frame, a data: URL)
+ * is refused.
  */
 export function crossSite(headers: Headers): string | undefined {
   const site = headers.get('sec-fetch-site');
   if (site !== null && site !== 'same-origin' && site !== 'none') return `Sec-Fetch-Site: ${site}`;
   const origin = headers.get('origin');
   if (origin === null) return undefined;
+  if (origin === 'null') return site === 'same-origin' ? undefined : 'Origin: null';
   let originHost: string;
   try {
     const u = new URL(origin);
