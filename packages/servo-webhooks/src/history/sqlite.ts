@@ -3,8 +3,9 @@
  * delivery/sqlite-migrations.ts), so it survives a restart and shows every
  * process sharing the file. Its rows are written in the store's own batched
  * transaction (one per event-loop turn), so recording an attempt costs no
- * commit of its own; the bounds are applied every few records, from a read
- * of the small per-delivery table, never by scanning attempts.
+ * commit of its own; the bounds are applied every tenth of either bound (at
+ * most every 100 attempts), from a read of the small per-delivery table,
+ * never by scanning attempts.
  *
  * Redelivering an id adds attempts to the same delivery; they are numbered
  * from 1 again, as their log lines are.
@@ -96,6 +97,8 @@ export class SqliteHistory implements DeliveryHistory {
   /** Attempts this process counted per recent id, for the summaries its listeners get (no read per attempt). */
   private readonly counts = new Map<string, number>();
   private sincePrune = 0;
+  /** Bytes recorded since the bounds were last applied. */
+  private bytesSincePrune = 0;
   /** Records between two applications of the bounds. */
   private readonly pruneEvery: number;
   private closed = false;
@@ -201,10 +204,13 @@ export class SqliteHistory implements DeliveryHistory {
     for (const r of rows) {
       this.upsert.run(r.delivery);
       this.insertAttempt.run(r.attempt);
+      this.bytesSincePrune += r.delivery[12] as number;
     }
     this.sincePrune += rows.length;
-    if (this.sincePrune >= this.pruneEvery) {
+    // Every tenth of either bound (at most every 100 attempts): the file stays near them without a read per write.
+    if (this.sincePrune >= this.pruneEvery || this.bytesSincePrune * 10 >= this.limits.maxBytes) {
       this.sincePrune = 0;
+      this.bytesSincePrune = 0;
       this.prune();
     }
   }
@@ -213,11 +219,11 @@ export class SqliteHistory implements DeliveryHistory {
    * Applies the bounds to the whole file (every process's rows): past the
    * byte bound the oldest bodies leave first, then the oldest deliveries;
    * past the attempt bound the oldest deliveries leave. The newest delivery
-   * always stays.
+   * always stays (its body may leave).
    */
   private prune(): void {
     const rows = this.boundRows.all() as BoundRow[];
-    if (rows.length <= 1) return;
+    if (rows.length === 0) return;
     const { maxAttempts, maxBytes } = this.limits;
     let attempts = 0;
     let bytes = 0;
@@ -227,7 +233,7 @@ export class SqliteHistory implements DeliveryHistory {
     }
     if (attempts <= maxAttempts && bytes <= maxBytes) return;
     let bodiesUpTo = -1;
-    for (let i = 0; i < rows.length - 1 && bytes > maxBytes; i++) {
+    for (let i = 0; i < rows.length && bytes > maxBytes; i++) {
       const r = rows[i]!;
       if (r[4] === 1) {
         bytes -= r[3];
