@@ -27,6 +27,8 @@ async function compile(): Promise<void> {
     'headers.ts',
     'defaults.ts',
     'url.ts',
+    'history/entry.ts',
+    'history/types.ts',
     ...delivery.map((f) => `delivery/${f}`),
   ];
   for (const f of files) {
