@@ -20,6 +20,7 @@ import type { DeliveryHistory } from './history/types.js';
 import { decide } from './gate/index.js';
 import { afterMatch, gateMatch, messageMatch } from './gate/match.js';
 import { WebhookMetrics } from './metrics.js';
+import { deliveriesPage } from './page/index.js';
 import { EventBodies } from './payload/body.js';
 import { contentTypeOf } from './payload/content-type.js';
 import { UncommittedDeliveries } from './uncommitted.js';
@@ -163,6 +164,7 @@ export class WebhooksEmitter {
   /** Registers this instance's metrics and readiness (before the engine exists: `start()` comes after). */
   observe(o: Observability): void {
     this.#metrics = new WebhookMetrics(o, this.#ctx.name, this.#ctx.config, () => this.#live);
+    o.page(deliveriesPage({ path: `/${this.#ctx.name}`, webhooks: this.webhooks, engine: () => this.#live, history: () => this.#history }));
   }
 
   /**

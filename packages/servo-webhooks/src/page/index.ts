@@ -3,195 +3,31 @@
  * HTTP endpoint: the webhooks with their health (Enable for one a 410
  * disabled), the recent deliveries with filters, each delivery's request and
  * answers (Redeliver), and a live feed of new attempts. Server-rendered HTML
- * (Hono routes and escaped templates) that works without JavaScript; a small
- * plain script adds the live rows. The core has already checked who asks and
- * the CSRF token of a POST, and sets the Content-Security-Policy.
+ * (Hono routes and escaped templates, app.ts) that works without JavaScript;
+ * a small plain script adds the live rows. The core has already checked who
+ * asks and the CSRF token of a POST, and sets the Content-Security-Policy.
+ * This module is light: the routes load on the first request.
  * @module
  */
-import { randomUUID } from 'node:crypto';
-import { Hono } from 'hono';
-import { html } from 'hono/html';
-import type { PageContext, PageSpec } from 'servo-core';
-import type { DeliveryHistory, HistoryOutcome, HistoryQuery } from '../history/types.js';
-import { assetResponse } from './assets.js';
-import { eventStream, KEEPALIVE_MS } from './events.js';
-import {
-  deliveriesTable,
-  deliveryDetail,
-  eventChoices,
-  type Health,
-  type Html,
-  layout,
-  type Notice,
-  OUTCOMES,
-  type PageWebhook,
-  unknownDelivery,
-  webhooksTable,
-} from './views.js';
+import type { PageSpec } from 'servo-core';
+import type { DeliveriesPageOptions } from './types.js';
 
-export type { Health, PageWebhook } from './views.js';
-
-/** What the page needs of the delivery engine. */
-export interface PageEngine {
-  /** Each endpoint's counters, state and health. */
-  snapshot(): { readonly endpoints: Readonly<Record<string, Health>> };
-  /** Re-enables an endpoint a 410 disabled (throws a coded error for an unknown name). */
-  enable(name: string): void;
-  /** A new attempt of a dead or delivered message, same id (throws a coded error when it cannot). */
-  redeliver(id: string): unknown;
-}
-
-/** Options of {@link deliveriesPage}. */
-export interface DeliveriesPageOptions {
-  /** Mount path (default `/webhooks`). */
-  readonly path?: string;
-  /** Title of the page (default `Webhook deliveries`). */
-  readonly title?: string;
-  /** The configured webhooks. */
-  readonly webhooks: readonly PageWebhook[];
-  /** The engine once started (undefined while the servo starts). */
-  readonly engine: () => PageEngine | undefined;
-  /** The history once the engine started. */
-  readonly history: () => DeliveryHistory | undefined;
-  /** Interval of the event stream's keepalive comments (default 15 s). */
-  readonly keepaliveMs?: number;
-}
-
-/** A started engine without a history: the configuration turned it off. */
-const HISTORY_OFF = 'The delivery history is off (history: false in the webhooks section).';
-
-/** Most deliveries the list shows. */
-const LIST_LIMIT = 100;
-
-/** Results of actions waiting for the page their redirect leads to (read once; bounded). */
-class Notices {
-  readonly #pending = new Map<string, Notice & { at: number }>();
-  /** Keeps `notice`; returns the key the redirect carries. */
-  put(notice: Notice): string {
-    const now = Date.now();
-    for (const [k, n] of this.#pending) if (this.#pending.size >= 100 || now - n.at > 5 * 60_000) this.#pending.delete(k);
-    const key = randomUUID();
-    this.#pending.set(key, { ...notice, at: now });
-    return key;
-  }
-  /** The notice of `key`, once. */
-  take(key: string | undefined): Notice | undefined {
-    if (!key) return undefined;
-    const n = this.#pending.get(key);
-    this.#pending.delete(key);
-    return n ? { kind: n.kind, text: n.text } : undefined;
-  }
-}
-
-/** A failed action's plain message: a coded error says what was wrong. */
-function failure(what: string, err: unknown): Notice {
-  const e = err as { message?: unknown };
-  return { kind: 'error', text: `${what}: ${typeof e?.message === 'string' ? e.message : String(err)}` };
-}
-
-/** The text of a template (the page's templates are synchronous: nothing in them is a promise). */
-function text(h: Html): string {
-  if (h instanceof Promise) throw new TypeError('an asynchronous template');
-  return h.toString();
-}
-
-type PageEnv = { Bindings: { page: PageContext } };
+export type { DeliveriesPageOptions, Health, PageEngine, PageWebhook } from './types.js';
 
 /**
  * The deliveries page, for `Observability.page()`.
  * @example
- * o.page(deliveriesPage({ webhooks: config.webhooks, engine: () => engine, history: () => engine?.history }));
+ * o.page(deliveriesPage({ webhooks: config.webhooks, engine: () => engine, history: () => history }));
  */
 export function deliveriesPage(options: DeliveriesPageOptions): PageSpec {
   const title = options.title ?? 'Webhook deliveries';
-  const notices = new Notices();
-  const names = options.webhooks.map((w) => w.name);
-  const apps = new Map<string, Hono<PageEnv>>();
-
-  const page = (base: string, main: Html, notice?: Notice, status = 200): Response =>
-    new Response(text(layout(base, title, main, notice)), {
-      status,
-      headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' },
-    });
-  const back = (to: string, notice: Notice): Response =>
-    new Response(null, {
-      status: 303,
-      headers: { location: `${to}${to.includes('?') ? '&' : '?'}result=${notices.put(notice)}`, 'cache-control': 'no-store' },
-    });
-
-  const build = (base: string): Hono<PageEnv> => {
-    const app = new Hono<PageEnv>({ strict: false }).basePath(base);
-    app.get('/', (c) => {
-      const q = c.req.query();
-      const query: HistoryQuery = {
-        limit: LIST_LIMIT,
-        ...(q.webhook ? { webhook: q.webhook } : {}),
-        ...(q.event ? { event: q.event } : {}),
-        ...(OUTCOMES.includes(q.outcome as HistoryOutcome) ? { outcome: q.outcome as HistoryOutcome } : {}),
-      };
-      const history = options.history();
-      const engine = options.engine();
-      const deliveries = history?.list(query) ?? (engine ? HISTORY_OFF : 'The servo is starting: no history yet.');
-      const seen =
-        history && (query.webhook || query.event || query.outcome) ? history.list({ limit: LIST_LIMIT }) : Array.isArray(deliveries) ? deliveries : [];
-      const health = engine?.snapshot().endpoints;
-      const csrf = c.env.page.csrfToken;
-      const main = html`${webhooksTable(base, csrf, options.webhooks, health)}
-${deliveriesTable(base, deliveries, { webhooks: names, events: eventChoices(options.webhooks, seen), query })}`;
-      return page(base, main, notices.take(q.result));
-    });
-    app.get('/assets/:name', (c) => assetResponse(c.req.param('name')) ?? c.notFound());
-    app.get('/events', (c) => eventStream(options.history(), [c.env.page.signal, c.req.raw.signal], options.keepaliveMs ?? KEEPALIVE_MS));
-    app.get('/deliveries/:id', (c) => {
-      const id = c.req.param('id');
-      const record = options.history()?.get(id);
-      const notice = notices.take(c.req.query('result'));
-      if (!record) return page(base, unknownDelivery(base, id), notice, 404);
-      return page(base, deliveryDetail(base, c.env.page.csrfToken, record), notice);
-    });
-    app.post('/deliveries/:id/redeliver', async (c) => {
-      const id = c.req.param('id');
-      const to = `${base}/deliveries/${encodeURIComponent(id)}`;
-      const engine = options.engine();
-      if (!engine) return back(to, { kind: 'error', text: 'Redeliver failed: the servo is starting; try again in a moment' });
-      const webhook = options.history()?.get(id)?.webhook;
-      try {
-        await engine.redeliver(id);
-      } catch (err) {
-        return back(to, failure('Redeliver failed', err));
-      }
-      const where = webhook !== undefined ? ` to webhook "${webhook}"` : '';
-      return back(to, { kind: 'ok', text: `Redelivering ${id}${where}: a new attempt with the same id` });
-    });
-    app.post('/webhooks/:name/enable', (c) => {
-      const name = c.req.param('name');
-      const to = `${base}/`;
-      const engine = options.engine();
-      if (!engine) return back(to, { kind: 'error', text: 'Enable failed: the servo is starting; try again in a moment' });
-      const was = engine.snapshot().endpoints[name]?.disabled;
-      try {
-        engine.enable(name);
-      } catch (err) {
-        return back(to, failure('Enable failed', err));
-      }
-      return back(
-        to,
-        was === false
-          ? { kind: 'ok', text: `Webhook "${name}" was not disabled: nothing changed` }
-          : { kind: 'ok', text: `Webhook "${name}" enabled: its held deliveries are sent again` },
-      );
-    });
-    app.notFound(() => page(base, html`<section><h2>Not found</h2><p><a href="${base}/">All deliveries</a></p></section>`, undefined, 404));
-    return app;
-  };
-
+  let handler: Promise<PageSpec['fetch']> | undefined;
   return {
     path: options.path ?? '/webhooks',
     title,
-    fetch(request, ctx) {
-      let app = apps.get(ctx.base);
-      if (!app) apps.set(ctx.base, (app = build(ctx.base)));
-      return app.fetch(request, { page: ctx });
+    async fetch(request, ctx) {
+      const fetch = await (handler ??= import('./app.js').then((m) => m.pageHandler(options, title)));
+      return fetch(request, ctx);
     },
   };
 }
