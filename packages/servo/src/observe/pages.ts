@@ -65,7 +65,7 @@ export async function servePage(spec: PageSpec, request: Request, g: PageGate): 
     if (cross !== undefined) return refused(403, 'cross-site request refused', cross);
     // A browser never adds the Authorization header on its own: a bearer request is not a forged one.
     if (g.who.kind !== 'bearer') {
-      const read = await csrfOf(request, g.signal);
+      const read = await csrfOf(request);
       if (read.refused) return refused(read.refused.status, read.refused.error);
       if (read.token === undefined || !sameSecret(read.token, csrfToken)) {
         return refused(403, 'CSRF token missing or wrong', "send the page's token as the _csrf form field or the x-csrf-token header");

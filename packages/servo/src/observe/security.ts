@@ -129,7 +129,7 @@ export interface CsrfRead {
  * field of a form body (urlencoded or multipart). The body is read once and
  * the page gets a Request rebuilt from its bytes, so it can read it again.
  */
-export async function csrfOf(request: Request, signal: AbortSignal): Promise<CsrfRead> {
+export async function csrfOf(request: Request): Promise<CsrfRead> {
   const header = request.headers.get('x-csrf-token');
   if (header !== null) return { token: header, request };
   const type = request.headers.get('content-type')?.toLowerCase() ?? '';
@@ -139,7 +139,7 @@ export async function csrfOf(request: Request, signal: AbortSignal): Promise<Csr
   const bytes = await readBounded(request);
   if (bytes === undefined) return { token: undefined, request, refused: { status: 413, error: 'form too large' } };
   if (bytes === null) return { token: undefined, request, refused: { status: 400, error: 'unreadable body' } };
-  const rebuilt = () => new Request(request.url, { method: request.method, headers: request.headers, body: bytes as Uint8Array<ArrayBuffer>, signal });
+  const rebuilt = () => new Request(request.url, { method: request.method, headers: request.headers, body: bytes as Uint8Array<ArrayBuffer>, signal: request.signal });
   let token: string | undefined;
   try {
     const field = (await rebuilt().formData()).get('_csrf');
