@@ -83,8 +83,9 @@
     for (const empty of rows.querySelectorAll('tr.empty')) empty.remove();
     const tr = row(d);
     tr.classList.add('fresh');
-    old?.remove();
-    rows.prepend(tr);
+    // A delivery keeps its place (the list is in order of first attempts, as a reload shows it); a new one goes on top.
+    if (old) old.replaceWith(tr);
+    else rows.prepend(tr);
     while (rows.children.length > LIMIT) rows.lastElementChild.remove();
   };
 
@@ -97,7 +98,7 @@
       note.id = 'new-attempt';
       detail.before(note);
     }
-    note.replaceChildren(`Attempt ${attempt.number}: ${d.outcome}${attempt.status !== undefined ? ` (${attempt.status})` : ''}. `);
+    note.replaceChildren(`Attempt ${d.attempts}: ${d.outcome}${attempt.status !== undefined ? ` (${attempt.status})` : ''}. `);
     const link = el('a', 'Show it');
     link.href = `${base}/deliveries/${encodeURIComponent(d.id)}`;
     note.append(link);

@@ -163,7 +163,11 @@ function headersTable(headers: Readonly<Record<string, string>> | undefined, wha
   return html`<table class="headers"><tbody>${entries.map(([k, v]) => html`<tr><th>${k}</th><td>${v}</td></tr>`)}</tbody></table>`;
 }
 
-function attemptSection(a: AttemptRecord): Html {
+/**
+ * One attempt; `n` is its place among the delivery's attempts (a redelivery's
+ * attempts count again from 1 in `a.number`: it is a new delivery of the same message).
+ */
+function attemptSection(a: AttemptRecord, n: number): Html {
   const answer =
     a.status !== undefined
       ? html`<h4>Answer: <span class="status-code">${a.status}</span> in ${formatLatency(a.durationMs)}</h4>
@@ -176,8 +180,8 @@ ${
     : html`<p class="none">Empty body.</p>`
 }`
       : html`<h4>No answer after ${formatLatency(a.durationMs)}</h4>`;
-  return html`<section class="attempt" data-number="${a.number}">
-<h3>Attempt ${a.number} <span class="outcome ${a.outcome}">${a.outcome}</span> ${when(a.startedAt)}</h3>
+  return html`<section class="attempt" data-number="${n}">
+<h3>Attempt ${n} <span class="outcome ${a.outcome}">${a.outcome}</span> ${when(a.startedAt)}</h3>
 ${a.error ? html`<p class="error">${a.error}</p>` : ''}${a.reason ? html`<p class="reason">${a.reason}</p>` : ''}
 <details><summary>Request headers</summary>${headersTable(a.requestHeaders, 'request headers')}</details>
 ${answer}
@@ -195,7 +199,7 @@ function redeliverControl(base: string, csrf: string, d: DeliveryRecord): Html {
 
 /** One delivery: its request and each attempt's answer, newest first. */
 export function deliveryDetail(base: string, csrf: string, d: DeliveryRecord): Html {
-  const attempts = [...d.attemptRecords].reverse().map(attemptSection);
+  const attempts = d.attemptRecords.map((a, i) => attemptSection(a, i + 1)).reverse();
   return html`<section class="delivery" data-id="${d.id}">
 <h2>Delivery <span class="id">${d.id}</span></h2>
 <dl class="facts">

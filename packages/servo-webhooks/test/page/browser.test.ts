@@ -152,6 +152,14 @@ describe.skipIf(skipWithoutBrowser())('the deliveries page in Chromium', () => {
     await r.waitFor(before + 1, { filter: (q) => q.path.startsWith('/ok'), timeoutMs: 10_000 });
     const again = at('/ok').slice(before);
     expect(again.map((q) => q.header('webhook-id'))).toContain(id);
+    // The delivery's page shows the new attempt beside the first.
+    const end = Date.now() + 10_000;
+    for (;;) {
+      await page.goto(`${base}/deliveries/${id}`);
+      if ((await page.locator('section.attempt').count()) === 2 || Date.now() > end) break;
+      await sleep(50);
+    }
+    expect(await page.locator('section.attempt[data-number="2"] .status-code').first().textContent()).toBe('200');
   });
 
   it('Enable re-enables a webhook a 410 disabled; its held delivery is sent again', async () => {

@@ -196,6 +196,17 @@ describe('the deliveries page', () => {
     expect(unknown.html).toContain('Enable failed:');
   });
 
+  it('says when the servo is starting, and when the history is off', async () => {
+    const at = (p: ReturnType<typeof deliveriesPage>) =>
+      Promise.resolve(p.fetch(new Request(`http://127.0.0.1${BASE}/`), { base: BASE, csrfToken: 't', signal: endpoint.signal })).then((res) => res.text());
+    const starting = await at(deliveriesPage({ webhooks, engine: () => undefined, history: () => undefined }));
+    expect(starting).toContain('The servo is starting: no history yet.');
+    expect(starting).toContain('<span class="none">not started</span>');
+    const off = await at(deliveriesPage({ webhooks, engine: () => engine, history: () => undefined }));
+    expect(off).toContain('The delivery history is off (history: false in the webhooks section).');
+    expect(off).toContain('circuit closed');
+  });
+
   it('serves its script and stylesheet from its own paths', async () => {
     const js = await call('/assets/deliveries.js');
     expect(js.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
