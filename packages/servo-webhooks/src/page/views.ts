@@ -6,7 +6,9 @@
  */
 import { html } from 'hono/html';
 import type { EndpointSnapshot } from '../delivery/stats.js';
+import { cancelReason } from '../gate/index.js';
 import type { AttemptRecord, DeliveryRecord, DeliverySummary, HistoryOutcome, HistoryQuery } from '../history/types.js';
+import { isCancelContentType } from '../payload/content-type.js';
 import { displayUrl } from '../url.js';
 import { bodyText, formatLatency, formatSize, formatTime } from './format.js';
 
@@ -85,7 +87,7 @@ export function webhooksTable(base: string, csrf: string, webhooks: readonly Pag
 <td class="num">${h ? h.queueDepth : '—'}</td>
 <td class="num">${h ? h.deadStored : '—'}</td>
 <td>${when(h?.lastSuccessAt)}</td>
-<td>${h?.lastFailureAt !== undefined ? html`${when(h.lastFailureAt)}${h.lastFailure ? html`<div class="why">${h.lastFailure}</div>` : ''}` : when(undefined)}</td>
+<td>${h?.lastFailureAt !== undefined ? html`${when(h.lastFailureAt)}${h.lastFailure ? html`<div class="why">${/^\d+$/.test(h.lastFailure) ? `HTTP ${h.lastFailure}` : h.lastFailure}</div>` : ''}` : when(undefined)}</td>
 </tr>`;
   });
   return html`<section>
@@ -167,7 +169,7 @@ function headersTable(headers: Readonly<Record<string, string>> | undefined, wha
  * One attempt; `n` is its place among the delivery's attempts (a redelivery's
  * attempts count again from 1 in `a.number`: it is a new delivery of the same message).
  */
-function attemptSection(a: AttemptRecord, n: number): Html {
+function attemptSection(a: AttemptRecord, n: number, gate: boolean): Html {
   const answer =
     a.status !== undefined
       ? html`<h4>Answer: <span class="status-code">${a.status}</span> in ${formatLatency(a.durationMs)}</h4>
@@ -180,9 +182,14 @@ ${
     : html`<p class="none">Empty body.</p>`
 }`
       : html`<h4>No answer after ${formatLatency(a.durationMs)}</h4>`;
+  // A before-webhook's 2xx answer with the cancel content type stopped its event: say so, with the reason it gave.
+  const cancelled =
+    gate && a.status !== undefined && a.status < 300 && isCancelContentType(a.responseHeaders?.['content-type'])
+      ? cancelReason(new TextEncoder().encode(a.responseExcerpt ?? ''), a.responseTruncated === true)
+      : undefined;
   return html`<section class="attempt" data-number="${n}">
 <h3>Attempt ${n} <span class="outcome ${a.outcome}">${a.outcome}</span> ${when(a.startedAt)}</h3>
-${a.error ? html`<p class="error">${a.error}</p>` : ''}${a.reason ? html`<p class="reason">${a.reason}</p>` : ''}
+${cancelled !== undefined ? html`<p class="cancelled">This answer cancelled the event: <q>${cancelled}</q></p>` : ''}${a.error ? html`<p class="error">${a.error}</p>` : ''}${a.reason ? html`<p class="reason">${a.reason}</p>` : ''}
 <details><summary>Request headers</summary>${headersTable(a.requestHeaders, 'request headers')}</details>
 ${answer}
 </section>`;
@@ -199,7 +206,7 @@ function redeliverControl(base: string, csrf: string, d: DeliveryRecord): Html {
 
 /** One delivery: its request and each attempt's answer, newest first. */
 export function deliveryDetail(base: string, csrf: string, d: DeliveryRecord): Html {
-  const attempts = d.attemptRecords.map((a, i) => attemptSection(a, i + 1)).reverse();
+  const attempts = d.attemptRecords.map((a, i) => attemptSection(a, i + 1, d.kind === 'gate')).reverse();
   return html`<section class="delivery" data-id="${d.id}">
 <h2>Delivery <span class="id">${d.id}</span></h2>
 <dl class="facts">

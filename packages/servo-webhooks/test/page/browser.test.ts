@@ -200,6 +200,7 @@ describe.skipIf(skipWithoutBrowser())('the deliveries page in Chromium', () => {
     await page.locator('tbody#deliveries tr a').first().click();
     await page.waitForURL(/\/deliveries\/msg_/);
     expect(await page.locator('pre.response').textContent()).toContain(REASON);
+    expect(await page.locator('p.cancelled q').textContent()).toBe(REASON);
     expect(await page.locator('main img, main b').count()).toBe(0);
     await page.goto(`${base}/`);
     const why = page.locator('table.webhooks tr[data-webhook="freeze"]');
