@@ -168,8 +168,9 @@ function headersTable(headers: Readonly<Record<string, string>> | undefined, wha
 /**
  * One attempt; `n` is its place among the delivery's attempts (a redelivery's
  * attempts count again from 1 in `a.number`: it is a new delivery of the same message).
+ * The newest shows its request headers open.
  */
-function attemptSection(a: AttemptRecord, n: number, gate: boolean): Html {
+function attemptSection(a: AttemptRecord, n: number, gate: boolean, newest: boolean): Html {
   const answer =
     a.status !== undefined
       ? html`<h4>Answer: <span class="status-code">${a.status}</span> in ${formatLatency(a.durationMs)}</h4>
@@ -190,7 +191,7 @@ ${
   return html`<section class="attempt" data-number="${n}">
 <h3>Attempt ${n} <span class="outcome ${a.outcome}">${a.outcome}</span> ${when(a.startedAt)}</h3>
 ${cancelled !== undefined ? html`<p class="cancelled">This answer cancelled the event: <q>${cancelled}</q></p>` : ''}${a.error ? html`<p class="error">${a.error}</p>` : ''}${a.reason ? html`<p class="reason">${a.reason}</p>` : ''}
-<details><summary>Request headers</summary>${headersTable(a.requestHeaders, 'request headers')}</details>
+<details${newest ? html` open` : ''}><summary>Request headers</summary>${headersTable(a.requestHeaders, 'request headers')}</details>
 ${answer}
 </section>`;
 }
@@ -206,7 +207,8 @@ function redeliverControl(base: string, csrf: string, d: DeliveryRecord): Html {
 
 /** One delivery: its request and each attempt's answer, newest first. */
 export function deliveryDetail(base: string, csrf: string, d: DeliveryRecord): Html {
-  const attempts = d.attemptRecords.map((a, i) => attemptSection(a, i + 1, d.kind === 'gate')).reverse();
+  const last = d.attemptRecords.length;
+  const attempts = d.attemptRecords.map((a, i) => attemptSection(a, i + 1, d.kind === 'gate', i + 1 === last)).reverse();
   return html`<section class="delivery" data-id="${d.id}">
 <h2>Delivery <span class="id">${d.id}</span></h2>
 <dl class="facts">
