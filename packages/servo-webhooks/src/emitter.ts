@@ -164,7 +164,7 @@ export class WebhooksEmitter {
   /** Registers this instance's metrics and readiness (before the engine exists: `start()` comes after). */
   observe(o: Observability): void {
     this.#metrics = new WebhookMetrics(o, this.#ctx.name, this.#ctx.config, () => this.#live);
-    o.page(deliveriesPage({ path: `/${this.#ctx.name}`, webhooks: this.webhooks, engine: () => this.#live, history: () => this.#history }));
+    o.page(deliveriesPage({ name: this.#ctx.name, webhooks: this.webhooks, engine: () => this.#live, history: () => this.#history }));
   }
 
   /**

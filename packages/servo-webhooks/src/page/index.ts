@@ -15,15 +15,26 @@ import type { DeliveriesPageOptions } from './types.js';
 export type { DeliveriesPageOptions, Health, PageEngine, PageWebhook } from './types.js';
 
 /**
+ * The page's path for an instance name: one path segment, as the endpoint
+ * takes them (an instance name may hold `/` and start with `_`, `-` or `.`).
+ * @example pagePath('hooks/prod') // '/hooks-prod'
+ */
+export function pagePath(name: string): string {
+  const segment = name.replace(/[^A-Za-z0-9._~-]/g, '-').replace(/^[^A-Za-z0-9]+/, '');
+  return `/${segment || 'webhooks'}`;
+}
+
+/**
  * The deliveries page, for `Observability.page()`.
  * @example
- * o.page(deliveriesPage({ webhooks: config.webhooks, engine: () => engine, history: () => history }));
+ * o.page(deliveriesPage({ name: 'webhooks', webhooks: config.webhooks, engine: () => engine, history: () => history }));
  */
 export function deliveriesPage(options: DeliveriesPageOptions): PageSpec {
-  const title = options.title ?? 'Webhook deliveries';
+  const name = options.name ?? 'webhooks';
+  const title = name === 'webhooks' ? 'Webhook deliveries' : `Webhook deliveries: ${name}`;
   let handler: Promise<PageSpec['fetch']> | undefined;
   return {
-    path: options.path ?? '/webhooks',
+    path: pagePath(name),
     title,
     async fetch(request, ctx) {
       const fetch = await (handler ??= import('./app.js').then((m) => m.pageHandler(options, title)));

@@ -20,10 +20,8 @@ export interface PageEngine {
 
 /** Options of {@link deliveriesPage}. */
 export interface DeliveriesPageOptions {
-  /** Mount path (default `/webhooks`). */
-  readonly path?: string;
-  /** Title of the page (default `Webhook deliveries`). */
-  readonly title?: string;
+  /** The connector instance's name (default `webhooks`): the page's path, e.g. `/webhooks`, and in its title when another. */
+  readonly name?: string;
   /** The configured webhooks. */
   readonly webhooks: readonly PageWebhook[];
   /** The engine once started (undefined while the servo starts). */

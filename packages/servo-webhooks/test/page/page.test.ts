@@ -11,7 +11,7 @@ import { type Answer, startReceiver, waitFor, type Receiver } from '../../../../
 import { DeliveryEngine } from '../../src/delivery/engine.js';
 import { MemoryHistory } from '../../src/history/memory.js';
 import type { DeliveryHistory } from '../../src/history/types.js';
-import { deliveriesPage, type PageWebhook } from '../../src/page/index.js';
+import { deliveriesPage, pagePath, type PageWebhook } from '../../src/page/index.js';
 
 const XSS = '<script>alert(1)</script>';
 const PASSWORD = 'url-password-never-shown';
@@ -206,6 +206,15 @@ describe('the deliveries page', () => {
     const off = await at(deliveriesPage({ webhooks, engine: () => engine, history: () => undefined }));
     expect(off).toContain('The delivery history is off (history: false in the webhooks section).');
     expect(off).toContain('circuit closed');
+  });
+
+  it("takes its path from the connector instance's name, one path segment", () => {
+    expect(deliveriesPage({ webhooks, engine: () => engine, history: () => history })).toMatchObject({ path: '/webhooks', title: 'Webhook deliveries' });
+    expect(deliveriesPage({ name: 'hooks/prod', webhooks, engine: () => engine, history: () => history })).toMatchObject({
+      path: '/hooks-prod',
+      title: 'Webhook deliveries: hooks/prod',
+    });
+    expect(pagePath('_private.hooks')).toBe('/private.hooks');
   });
 
   it('serves its script and stylesheet from its own paths', async () => {
