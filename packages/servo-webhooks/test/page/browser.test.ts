@@ -208,3 +208,56 @@ describe.skipIf(skipWithoutBrowser())('the deliveries page in Chromium', () => {
     expect(await page.locator('main img').count()).toBe(0);
   });
 });
+
+describe.skipIf(skipWithoutBrowser())('the deliveries page behind a token, in Chromium', () => {
+  const TOKEN = 'page-token-never-shown-0123';
+  let rx: Receiver;
+  let tokenServo: Servo;
+  let tokenServed: ServedServo;
+  let chromium: LaunchedBrowser;
+
+  beforeAll(async () => {
+    rx = await startReceiver(() => ({ status: 204 }));
+    ({ servo: tokenServo } = await webhooksServo([{ name: 'audit', events: 'after:measure', url: rx.url('/ok'), secret: 'audit-secret-2' }]));
+    tokenServed = await serveServo(tokenServo as unknown as Parameters<typeof serveServo>[0], { listen: '127.0.0.1:0', token: TOKEN });
+    await tokenServo.start();
+    chromium = await launchBrowser();
+    await tokenServo.dispatch('measure', {});
+    await rx.waitFor(1);
+  });
+
+  afterAll(async () => {
+    await chromium?.close();
+    await tokenServed?.close();
+    await tokenServo?.close();
+    await rx?.close();
+  });
+
+  it('signs in, then redelivers with the session and shows new deliveries live', async () => {
+    const tab = await chromium.context.newPage();
+    const problems: string[] = [];
+    tab.on('dialog', (d) => problems.push(d.message()));
+    tab.on('console', (m) => {
+      // The browser's own favicon request from the core's sign-in form is not the page's.
+      if (m.type() === 'error' && !m.location().url.endsWith('/favicon.ico')) problems.push(`${m.text()} ${m.location().url}`);
+    });
+    await tab.goto(`${tokenServed.url}/webhooks/`);
+    expect(new URL(tab.url()).pathname).toBe('/signin');
+    await tab.locator('input[name="token"]').fill(TOKEN);
+    await tab.locator('input[name="token"]').press('Enter');
+    await tab.waitForURL(`${tokenServed.url}/webhooks/`);
+    await tab.locator('#live.live').waitFor({ timeout: 10_000 });
+    const id = rx.requests[0]!.header('webhook-id')!;
+    await tab.locator(`tr[data-id="${id}"] a`).click();
+    await tab.getByRole('button', { name: 'Redeliver' }).click();
+    await tab.waitForURL(/\?result=/);
+    expect(await tab.locator('.notice.ok').textContent()).toContain(`Redelivering ${id}`);
+    expect((await rx.waitFor(2))[1]!.header('webhook-id')).toBe(id);
+    await tab.goto(`${tokenServed.url}/webhooks/`);
+    await tab.locator('#live.live').waitFor({ timeout: 10_000 });
+    await tokenServo.dispatch('measure', {});
+    const next = (await rx.waitFor(3))[2]!.header('webhook-id')!;
+    await tab.locator(`tr[data-id="${next}"]`).waitFor({ timeout: 10_000 });
+    expect(problems).toEqual([]);
+  });
+});
