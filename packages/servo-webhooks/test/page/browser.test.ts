@@ -5,7 +5,8 @@
  * a dead delivery, a webhook a 410 disables, a before-webhook that cancels
  * with markup in its reason, an answer that is markup. The page lists them,
  * opens one, redelivers, enables, shows a new delivery live, and renders
- * every receiver's text inert (a dialog fails the test).
+ * every receiver's text inert (a dialog fails the test). Behind a token, a
+ * person signs in and the forms and the live feed work with the session.
  *
  * `SERVO_SCREENSHOT=1` also writes docs/deliveries-page.png (the README's
  * screenshot), so ordinary runs leave it as committed.
