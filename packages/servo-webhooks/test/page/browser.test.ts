@@ -208,6 +208,19 @@ describe.skipIf(skipWithoutBrowser())('the deliveries page in Chromium', () => {
     expect(await why.textContent()).not.toContain('undefined');
     expect(await page.locator('main img').count()).toBe(0);
   });
+
+  it('says "reconnecting" when the endpoint goes, whose close an open stream does not hold up', async () => {
+    await page.goto(`${base}/`);
+    await page.locator('#live.live').waitFor({ timeout: 10_000 });
+    const t0 = performance.now();
+    await served.close();
+    expect(performance.now() - t0).toBeLessThan(2000);
+    await page.locator('#live.reconnecting').waitFor({ timeout: 10_000 });
+    expect(await page.locator('#live').textContent()).toBe('reconnecting');
+    // The stream cut by the close is the browser's network error, not the page's.
+    const cut = pageErrors.splice(0);
+    expect(cut.filter((e) => !/net::ERR_(INCOMPLETE_CHUNKED_ENCODING|CONNECTION_REFUSED)/.test(e))).toEqual([]);
+  });
 });
 
 describe.skipIf(skipWithoutBrowser())('the deliveries page behind a token, in Chromium', () => {
