@@ -252,8 +252,7 @@ describe.skipIf(skipWithoutBrowser())('the deliveries page behind a token, in Ch
     const problems: string[] = [];
     tab.on('dialog', (d) => problems.push(d.message()));
     tab.on('console', (m) => {
-      // The browser's own favicon request from the core's sign-in form is not the page's.
-      if (m.type() === 'error' && !m.location().url.endsWith('/favicon.ico')) problems.push(`${m.text()} ${m.location().url}`);
+      if (m.type() === 'error') problems.push(`${m.text()} ${m.location().url}`);
     });
     await tab.goto(`${tokenServed.url}/webhooks/`);
     expect(new URL(tab.url()).pathname).toBe('/signin');

@@ -108,7 +108,7 @@ export interface ConnectorHooks {
   close?(): Promise<void> | void;
   /**
    * Called once before `start()` when `servo run` serves its HTTP endpoint
-   * (`--http`, `server:`): register metrics and readiness checks. Never
+   * (`--http`, `server:`): register metrics, readiness checks and pages. Never
    * called otherwise, so observing costs nothing when the endpoint is off.
    */
   observe?(o: Observability): void;

@@ -178,7 +178,7 @@ function signinForm(next: string, titles: readonly string[], error: string | und
   const alert = error === undefined ? '' : `<p id="error" role="alert">${escapeHtml(error)}</p>`;
   const body = `<!doctype html>
 <html lang="en">
-<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Sign in - servo</title></head>
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Sign in - servo</title><link rel="icon" href="data:,"></head>
 <body>
 <main>
 <h1>servo</h1>

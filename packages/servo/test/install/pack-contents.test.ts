@@ -38,7 +38,16 @@ const PACKAGES = {
     'dist/cli/index.d.ts',
     'dist/cli/main.js',
   ],
-  'packages/servo-webhooks': ['dist/index.js', 'dist/index.d.ts', 'dist/connector.js', 'dist/connector.d.ts', 'dist/cli/index.js'],
+  'packages/servo-webhooks': [
+    'dist/index.js',
+    'dist/index.d.ts',
+    'dist/connector.js',
+    'dist/connector.d.ts',
+    'dist/cli/index.js',
+    'dist/page/index.js',
+    'assets/deliveries.js',
+    'assets/deliveries.css',
+  ],
 } as const;
 
 describe.each(Object.entries(PACKAGES))('the tarball of %s', (dir, code) => {
