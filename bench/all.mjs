@@ -13,6 +13,7 @@ const scripts = [
   'recovery.mjs',
   'runner.mjs',
   'observe.mjs',
+  'history.mjs',
   'verify.mjs',
 ];
 const dir = fileURLToPath(new URL('.', import.meta.url));

@@ -70,43 +70,20 @@ CREATE TABLE leases (
   {
     version: 3,
     description:
-      'the delivery history (history/sqlite.ts): a row per delivery, newest last by seq, with its body until it leaves the byte bound; a row per attempt',
+      'the delivery history (history/sqlite.ts): a row per batch of attempts one process recorded: their summaries and records (JSON lines) and the bodies they introduce, each deflated',
+    // One row per batch, not per attempt: recording costs one insert per batch (bench/history.mjs).
     sql: `
-CREATE TABLE history_deliveries (
-  seq INTEGER PRIMARY KEY AUTOINCREMENT,
-  id TEXT NOT NULL UNIQUE,
-  webhook TEXT NOT NULL,
-  event TEXT NOT NULL,
-  kind TEXT NOT NULL,
-  content_type TEXT NOT NULL,
-  body BLOB,
-  body_size INTEGER NOT NULL,
-  created_at INTEGER NOT NULL,
+CREATE TABLE history (
+  seq INTEGER PRIMARY KEY,
+  recorded_at INTEGER NOT NULL,
   attempts INTEGER NOT NULL,
-  outcome TEXT NOT NULL,
-  last_attempt_at INTEGER NOT NULL,
-  latency_ms REAL NOT NULL,
-  status INTEGER,
-  bytes INTEGER NOT NULL
-);
-CREATE INDEX history_deliveries_webhook ON history_deliveries (webhook, seq);
-CREATE INDEX history_deliveries_event ON history_deliveries (event, seq);
-CREATE INDEX history_deliveries_outcome ON history_deliveries (outcome, seq);
-CREATE TABLE history_attempts (
-  delivery_id TEXT NOT NULL,
-  number INTEGER NOT NULL,
-  started_at INTEGER NOT NULL,
-  duration_ms REAL NOT NULL,
-  outcome TEXT NOT NULL,
-  status INTEGER,
-  error TEXT,
-  reason TEXT,
-  request_headers TEXT NOT NULL,
-  response_headers TEXT,
-  excerpt TEXT,
-  truncated INTEGER NOT NULL
-);
-CREATE INDEX history_attempts_delivery ON history_attempts (delivery_id);`,
+  bytes INTEGER NOT NULL,
+  body_bytes INTEGER NOT NULL,
+  ids TEXT NOT NULL,
+  summaries BLOB NOT NULL,
+  records BLOB NOT NULL,
+  bodies BLOB
+);`,
   },
 ];
 

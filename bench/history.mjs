@@ -1,0 +1,131 @@
+#!/usr/bin/env node
+// Goal 9: with the sqlite store, the delivery history (the attempts the deliveries page of `servo run --http`
+// shows, kept in the store's file) costs <= 10% of delivery throughput against the same store without it.
+//
+// What runs: two DeliveryEngines in this process, each with its own SqliteStore (temp files, as the connector
+// opens them) and one endpoint (concurrency 8) on one receiver in its own process (bench/receiver.mjs, 204 at
+// once), pino logger at level "warn". B also records every attempt in a SqliteHistory on its store (default
+// bounds: 1,000 attempts, 50 MB, so the file is pruned as it goes, as in a long run); A has none, so its
+// attempts build nothing for it. Each round enqueues ROUND realistic after:measure bodies (1,674 bytes,
+// built per delivery as the connector builds them) into one engine, keeping 1,024 pending, and ends when
+// the last is reported delivered (onResponse, after the store committed it). A and B alternate in order
+// within each pair of rounds. Figures: deliveries per second of each (medians) and the median of the
+// per-round ratios B/A; goal B/A >= 0.90. Also printed: what the history holds at the end, and the file sizes.
+//
+// Usage: node bench/history.mjs [rounds=12] [deliveries per round=5000]
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { bodyFactory, endpoint, fmt, load, median, root, startReceiver, withTimeout } from './lib.mjs';
+
+const ROUNDS = Number(process.argv[2] ?? 12);
+const ROUND = Number(process.argv[3] ?? 5000);
+const WINDOW = 1024;
+const GOAL = 0.9;
+
+const m = await load();
+const { SqliteHistory } = await import(join(root, 'packages/servo-webhooks/dist/history/sqlite.js'));
+const receiver = await startReceiver();
+const makeBody = await bodyFactory(m);
+const logger = m.core.createLogger({ level: 'warn' });
+const dir = mkdtempSync(join(tmpdir(), 'servo-bench-history-'));
+
+/** An engine on its own sqlite file, with a history when `withHistory`; `run(n)` resolves deliveries/s. */
+function runner(name, withHistory) {
+  const file = join(dir, `${name}.db`);
+  const store = new m.SqliteStore(file);
+  const history = withHistory ? new SqliteHistory(store) : undefined;
+  let target = 0;
+  let enqueued = 0;
+  let delivered = 0;
+  let done;
+  const enqueueOne = () => {
+    const id = m.newMessageId(Date.now());
+    engine.enqueue({ webhook: 'hook', event: 'after:measure', body: makeBody(id), contentType: 'application/json', id });
+    enqueued++;
+  };
+  const engine = new m.DeliveryEngine({
+    endpoints: [endpoint(receiver.origin)],
+    userAgent: m.USER_AGENT,
+    concurrency: 8,
+    store,
+    logger,
+    ...(history ? { history } : {}),
+    onResponse: () => {
+      delivered++;
+      if (enqueued < target) enqueueOne();
+      else if (delivered === target) done();
+    },
+  });
+  engine.start();
+  return {
+    file,
+    history,
+    async run(n) {
+      target += n;
+      const finished = new Promise((r) => (done = r));
+      const t0 = performance.now();
+      for (let i = 0; i < Math.min(WINDOW, n); i++) enqueueOne();
+      await withTimeout(finished, 60_000, `${name} round of ${n}`);
+      const s = engine.stats().hook;
+      if (s.failed > 0 || s.dead > 0) throw new Error(`${name}: ${s.failed} failed attempts, ${s.dead} dead`);
+      return (n / (performance.now() - t0)) * 1000;
+    },
+    async close() {
+      await engine.drain(2000);
+      await engine.close();
+    },
+  };
+}
+
+const plain = runner('plain', false);
+const kept = runner('history', true);
+const rates = { plain: [], history: [] };
+const ratios = [];
+const started = performance.now();
+let held;
+let sizes;
+try {
+  // Warm-up: JIT, pooled connections, the files' first pages; the history starts its pruning.
+  await plain.run(2000);
+  await kept.run(2000);
+  for (let i = 0; i < ROUNDS; i++) {
+    let a;
+    let b;
+    if (i % 2) {
+      b = await kept.run(ROUND);
+      a = await plain.run(ROUND);
+    } else {
+      a = await plain.run(ROUND);
+      b = await kept.run(ROUND);
+    }
+    rates.plain.push(a);
+    rates.history.push(b);
+    ratios.push(b / a);
+  }
+  const list = kept.history.list({ limit: 10_000 });
+  held = {
+    deliveries: list.length,
+    attempts: list.reduce((n, s) => n + s.attempts, 0),
+    withBody: list.length > 0 && kept.history.get(list[0].id)?.body !== undefined,
+  };
+} finally {
+  await plain.close();
+  await kept.close();
+  sizes = [plain.file, kept.file].map((f) => statSync(f, { throwIfNoEntry: false })?.size ?? 0);
+  await receiver.close();
+  rmSync(dir, { recursive: true, force: true });
+}
+
+const ratio = median(ratios);
+console.log(`history: ${ROUNDS} paired rounds x ${fmt(ROUND)} deliveries (sqlite store, concurrency 8, 1,674-byte bodies); medians`);
+console.log(`sqlite store, no history     ${fmt(median(rates.plain)).padStart(7)} deliveries/s  rounds: ${rates.plain.map((x) => fmt(x)).join(' ')}`);
+console.log(`sqlite store, with history   ${fmt(median(rates.history)).padStart(7)} deliveries/s  rounds: ${rates.history.map((x) => fmt(x)).join(' ')}`);
+console.log(`with / without               ${ratio.toFixed(3)}x  (goal >= ${GOAL}x; per round: ${ratios.map((x) => x.toFixed(3)).join(' ')})`);
+console.log(
+  `history held at the end       ${fmt(held.deliveries)} deliveries, ${fmt(held.attempts)} attempts (bound 1,000; batches of up to 128 leave whole)${held.withBody ? ', newest with its body' : ''}; files without / with: ${sizes.map((s) => `${fmt(s / 1e6, 2)} MB`).join(' / ')}`,
+);
+console.log(`took ${((performance.now() - started) / 1000).toFixed(1)} s`);
+const ok = ratio >= GOAL;
+console.log(ok ? 'goal met' : 'GOAL MISSED');
+process.exitCode = ok ? 0 : 1;
