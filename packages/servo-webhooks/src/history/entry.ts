@@ -30,9 +30,11 @@ export function historyOutcome(outcome: AttemptOutcome, gate: boolean): HistoryO
  * often carry credentials) replaced by `********`; the signature headers
  * stay as sent (they are worthless without the secret).
  */
-export function maskHeaders(headers: Readonly<Record<string, string>>, masked: Readonly<Record<string, string>> | undefined): Record<string, string> {
+export function maskHeaders(headers: Readonly<Record<string, string>>, masked: Readonly<Record<string, string>> | undefined): Readonly<Record<string, string>> {
+  // Nothing to mask: the headers as sent (never mutated after the attempt).
+  if (masked === undefined) return headers;
   const out: Record<string, string> = {};
-  for (const k in headers) out[k] = masked !== undefined && k in masked ? REDACTED : headers[k]!;
+  for (const k in headers) out[k] = k in masked ? REDACTED : headers[k]!;
   return out;
 }
 

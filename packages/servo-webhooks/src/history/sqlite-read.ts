@@ -1,10 +1,10 @@
 /**
- * Reading the sqlite history's batch rows (history/sqlite.ts): the deliveries
- * they hold, merged across rows and processes, and one delivery in full.
+ * Reading the history's batches (a row of history/sqlite.ts, a chunk of
+ * history/memory.ts): the deliveries they hold, merged across batches (and
+ * processes), and one delivery in full.
  * @module
  */
-import { inflateRawSync } from 'node:zlib';
-import type { AttemptRecord, DeliveryRecord, DeliverySummary, HistoryOutcome } from './types.js';
+import type { AttemptEntry, AttemptRecord, DeliveryRecord, DeliverySummary, HistoryOutcome } from './types.js';
 
 /**
  * One attempt's line in a row's summaries: id, webhook, event, kind, content
@@ -12,6 +12,24 @@ import type { AttemptRecord, DeliveryRecord, DeliverySummary, HistoryOutcome } f
  * row's bodies (-1: in an earlier row), startedAt, durationMs, status (null: none).
  */
 export type SummaryLine = [string, string, string, 'queued' | 'gate', string, number, HistoryOutcome, number, number, number, number, number | null];
+
+/** Writes {@link SummaryLine}s; webhook, event, kind and content type are quoted once per webhook and run of them. */
+export class SummaryLines {
+  private readonly heads = new Map<string, { event: string; kind: string; contentType: string; text: string }>();
+
+  /** The line of `e`, its body at `offset` of the batch's bodies (-1: none). */
+  line(e: AttemptEntry, offset: number): string {
+    let h = this.heads.get(e.webhook);
+    if (h === undefined || h.event !== e.event || h.kind !== e.kind || h.contentType !== e.contentType) {
+      const text = [e.webhook, e.event, e.kind, e.contentType].map((v) => JSON.stringify(v)).join(',');
+      h = { event: e.event, kind: e.kind, contentType: e.contentType, text };
+      // Bounded by the configured webhooks: a name not configured never reaches the history.
+      this.heads.set(e.webhook, h);
+    }
+    const a = e.attempt;
+    return `[${JSON.stringify(e.id)},${h.text},${e.createdAt},"${e.outcome}",${e.body.byteLength},${offset},${a.startedAt},${a.durationMs},${a.status ?? null}]`;
+  }
+}
 
 /** A delivery as the summaries read so far make it (newest row first). */
 export interface Seen {
@@ -21,16 +39,21 @@ export interface Seen {
   firstLine: number;
 }
 
-/** The lines of a deflated text column. */
-function lines(deflated: Buffer): string[] {
-  return inflateRawSync(deflated).toString('utf8').split('\n');
+/** One batch as a reader sees it: its summary lines, and (read only when needed) its records and bodies. */
+export interface BatchView {
+  readonly seq: number;
+  summaries(): string[];
+  records(): string[];
+  /** The body at `offset` (`size` bytes) in this batch's bodies; undefined once they left. */
+  body(offset: number, size: number): Uint8Array | undefined;
 }
 
-/** Every delivery of `rows` (seq and deflated summaries, newest first), by id. */
-export function deliveriesOf(rows: readonly [number, Buffer][]): Map<string, Seen> {
+/** Every delivery of `batches` (newest first), by id. */
+export function deliveriesOf(batches: Iterable<BatchView>): Map<string, Seen> {
   const seen = new Map<string, Seen>();
-  for (const [seq, deflated] of rows) {
-    const text = lines(deflated);
+  for (const batch of batches) {
+    const seq = batch.seq;
+    const text = batch.summaries();
     for (let i = text.length - 1; i >= 0; i--) {
       const l = JSON.parse(text[i]!) as SummaryLine;
       const k = seen.get(l[0]);
@@ -60,30 +83,24 @@ export function deliveriesOf(rows: readonly [number, Buffer][]): Map<string, See
   return seen;
 }
 
-/** Delivery `id` from the rows that name it (summaries, records, bodies or null once they left; oldest first). */
-export function recordOf(id: string, rows: readonly [Buffer, Buffer, Buffer | null][]): DeliveryRecord | undefined {
+/** Delivery `id` from the batches that may hold it, oldest first. */
+export function recordOf(id: string, batches: Iterable<BatchView>): DeliveryRecord | undefined {
   let last: SummaryLine | undefined;
   let createdAt = Infinity;
   let body: Uint8Array | undefined;
   const attemptRecords: AttemptRecord[] = [];
-  for (const [summaries, records, bodies] of rows) {
-    const s = lines(summaries);
+  for (const batch of batches) {
+    const s = batch.summaries();
     let r: string[] | undefined;
-    let raw: Buffer | undefined;
     for (let i = 0; i < s.length; i++) {
       const l = JSON.parse(s[i]!) as SummaryLine;
       if (l[0] !== id) continue;
       last = l;
       createdAt = Math.min(createdAt, l[5]);
-      r ??= lines(records);
+      r ??= batch.records();
       attemptRecords.push(JSON.parse(r[i]!) as AttemptRecord);
-      if (l[8] < 0) continue;
       // The newest copy of the body counts (bodies leave oldest first).
-      if (bodies === null) body = undefined;
-      else {
-        raw ??= inflateRawSync(bodies);
-        body = new Uint8Array(raw.subarray(l[8], l[8] + l[7]));
-      }
+      if (l[8] >= 0) body = batch.body(l[8], l[7]);
     }
   }
   if (last === undefined) return undefined;

@@ -29,11 +29,12 @@
  * from 1 again, as their log lines are.
  * @module
  */
-import { deflateRaw, deflateRawSync } from 'node:zlib';
+import { deflateRaw, deflateRawSync, inflateRawSync } from 'node:zlib';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { SqliteStore } from '../delivery/sqlite-store.js';
 import { matches, notify } from './memory.js';
-import { deliveriesOf, recordOf } from './sqlite-read.js';
+import { Appender } from './appender.js';
+import { deliveriesOf, recordOf, SummaryLines, type BatchView } from './sqlite-read.js';
 import {
   HISTORY_DEFAULTS,
   type AttemptEntry,
@@ -57,35 +58,9 @@ export const BATCH_ATTEMPTS = 128;
 /** seq, attempts, bytes, body_bytes. */
 type BoundRow = [number, number, number, number];
 
-/** Bytes appended to one growing buffer. */
-class Appender {
-  buf: Buffer;
-  length = 0;
-  constructor(size: number) {
-    this.buf = Buffer.allocUnsafe(size);
-  }
-  private room(n: number): void {
-    if (this.length + n <= this.buf.length) return;
-    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.length + n));
-    this.buf.copy(next, 0, 0, this.length);
-    this.buf = next;
-  }
-  /** Appends `text` (UTF-8) and a newline. */
-  line(text: string): void {
-    // At most 3 bytes per UTF-16 unit: no scan of the text to size it.
-    this.room(text.length * 3 + 1);
-    this.length += this.buf.write(text, this.length);
-    this.buf[this.length++] = 10;
-  }
-  bytes(b: Uint8Array): void {
-    this.room(b.byteLength);
-    this.buf.set(b, this.length);
-    this.length += b.byteLength;
-  }
-  /** What was appended, without the last newline of a text. */
-  view(text: boolean): Buffer {
-    return this.buf.subarray(0, text && this.length > 0 ? this.length - 1 : this.length);
-  }
+/** The lines of a deflated text column. */
+function lines(deflated: Buffer): string[] {
+  return inflateRawSync(deflated).toString('utf8').split('\n');
 }
 
 /** The attempts of one batch row, encoded as they come; `row` once deflated. */
@@ -117,7 +92,7 @@ export class SqliteHistory implements DeliveryHistory {
   private batch = newBatch();
   /** Sealed batches, oldest first, inserted in this order once deflated. */
   private sealed: Batch[] = [];
-  /** Recent ids this process recorded, with their attempts: the body goes once, listeners get counts without a read. */
+  /** Recent ids, with their attempts, for listeners' summaries without a read (counted while there are listeners). */
   private readonly counts = new Map<string, number>();
   private sincePrune = 0;
   private bytesSincePrune = 0;
@@ -125,7 +100,7 @@ export class SqliteHistory implements DeliveryHistory {
   private readonly pruneEvery: number;
   private closed = false;
   private timer: NodeJS.Timeout | undefined;
-  private lastHead: { webhook: string; event: string; kind: string; contentType: string; text: string } | undefined;
+  private readonly heads = new SummaryLines();
   private readonly write = (): void => this.writeSealed();
   private readonly due = (): void => this.deflateAsync();
 
@@ -152,26 +127,25 @@ export class SqliteHistory implements DeliveryHistory {
     if (this.closed) return;
     const a = entry.attempt;
     const b = this.batch;
-    const known = this.counts.get(entry.id);
     let offset = -1;
-    if (known === undefined) {
-      // The body goes with the first attempt this process records (a retry's is the same).
+    if (a.number === 1) {
+      // The body goes with a delivery's first attempt (a redelivery's too): a retry's is the same,
+      // and one resumed from the sqlite store had its first attempt recorded in the same file.
       offset = b.bodies.length;
       b.bodies.bytes(entry.body);
     }
     if (b.attempts === 0) this.timer = setTimeout(this.due, BATCH_MS).unref();
-    // A SummaryLine (sqlite-read.ts); webhook, event, kind and content type are quoted once per run of them.
-    b.summaries.line(
-      `[${JSON.stringify(entry.id)},${this.head(entry)},${entry.createdAt},"${entry.outcome}",${entry.body.byteLength},${offset},${a.startedAt},${a.durationMs},${a.status ?? null}]`,
-    );
+    b.summaries.line(this.heads.line(entry, offset));
     b.records.line(JSON.stringify(a));
     b.ids += `${entry.id} `;
     if (++b.attempts >= BATCH_ATTEMPTS) this.due();
-    const attempts = (known ?? 0) + 1;
-    if (known !== undefined) this.counts.delete(entry.id);
-    this.counts.set(entry.id, attempts);
-    if (this.counts.size > this.limits.maxAttempts) this.counts.delete(this.counts.keys().next().value as string);
     if (this.listeners.size > 0) {
+      // Counted only while someone listens (the page is open); before that, the attempt's number.
+      const known = this.counts.get(entry.id);
+      const attempts = known === undefined ? a.number : known + 1;
+      if (known !== undefined) this.counts.delete(entry.id);
+      this.counts.set(entry.id, attempts);
+      if (this.counts.size > this.limits.maxAttempts) this.counts.delete(this.counts.keys().next().value as string);
       const s: { -readonly [K in keyof DeliverySummary]: DeliverySummary[K] } = {
         id: entry.id,
         webhook: entry.webhook,
@@ -186,15 +160,6 @@ export class SqliteHistory implements DeliveryHistory {
       if (a.status !== undefined) s.status = a.status;
       notify(this.listeners, s, a);
     }
-  }
-
-  /** The quoted webhook, event, kind and content type of a summary line. */
-  private head(e: AttemptEntry): string {
-    const h = this.lastHead;
-    if (h !== undefined && h.webhook === e.webhook && h.event === e.event && h.kind === e.kind && h.contentType === e.contentType) return h.text;
-    const text = [e.webhook, e.event, e.kind, e.contentType].map((v) => JSON.stringify(v)).join(',');
-    this.lastHead = { webhook: e.webhook, event: e.event, kind: e.kind, contentType: e.contentType, text };
-    return text;
   }
 
   /** Closes the open batch (if it has attempts) and queues it; returns it. */
@@ -309,7 +274,9 @@ export class SqliteHistory implements DeliveryHistory {
   /** @inheritdoc */
   list(query: HistoryQuery = {}): DeliverySummary[] {
     if (!this.commit()) return [];
-    const all = [...deliveriesOf(this.allSummaries.all() as [number, Buffer][]).values()].filter((k) => matches(k.summary, query));
+    const rows = this.allSummaries.all() as [number, Buffer][];
+    const views = rows.map(([seq, summaries]): BatchView => ({ seq, summaries: () => lines(summaries), records: () => [], body: () => undefined }));
+    const all = [...deliveriesOf(views).values()].filter((k) => matches(k.summary, query));
     all.sort((x, y) => y.firstSeq - x.firstSeq || y.firstLine - x.firstLine);
     return all.slice(0, Math.max(0, query.limit ?? 100)).map((k) => k.summary);
   }
@@ -317,7 +284,19 @@ export class SqliteHistory implements DeliveryHistory {
   /** @inheritdoc */
   get(id: string): DeliveryRecord | undefined {
     if (!this.commit()) return undefined;
-    return recordOf(id, this.rowsOf.all(` ${id} `) as [Buffer, Buffer, Buffer | null][]);
+    const rows = this.rowsOf.all(` ${id} `) as [Buffer, Buffer, Buffer | null][];
+    return recordOf(
+      id,
+      rows.map(([summaries, records, bodies], seq): BatchView => {
+        let raw: Buffer | undefined;
+        return {
+          seq,
+          summaries: () => lines(summaries),
+          records: () => lines(records),
+          body: (offset, size) => (bodies === null ? undefined : new Uint8Array((raw ??= inflateRawSync(bodies)).subarray(offset, offset + size))),
+        };
+      }),
+    );
   }
 
   /** @inheritdoc */

@@ -1,0 +1,52 @@
+/**
+ * Bytes appended to one growing buffer: how the histories encode attempts as
+ * they are recorded, off the JavaScript heap (nothing of an attempt outlives
+ * its delivery there, so the collector has no old objects to trace).
+ * @module
+ */
+
+/** A growing buffer of lines and bytes. */
+export class Appender {
+  buf: Buffer;
+  length = 0;
+  constructor(size: number) {
+    this.buf = Buffer.allocUnsafe(size);
+  }
+
+  private room(n: number): void {
+    if (this.length + n <= this.buf.length) return;
+    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.length + n));
+    this.buf.copy(next, 0, 0, this.length);
+    this.buf = next;
+  }
+
+  /** Empties it, keeping its buffer (a chunk that left is reused: no allocation per chunk). */
+  reset(): void {
+    this.length = 0;
+  }
+
+  /** Appends `text` (UTF-8) and a newline. */
+  line(text: string): void {
+    // At most 3 bytes per UTF-16 unit: no scan of the text to size it.
+    this.room(text.length * 3 + 1);
+    this.length += this.buf.write(text, this.length);
+    this.buf[this.length++] = 10;
+  }
+
+  /** Appends `b`. */
+  bytes(b: Uint8Array): void {
+    this.room(b.byteLength);
+    this.buf.set(b, this.length);
+    this.length += b.byteLength;
+  }
+
+  /** What was appended (without the last newline of text). */
+  view(text: boolean): Buffer {
+    return this.buf.subarray(0, text && this.length > 0 ? this.length - 1 : this.length);
+  }
+
+  /** The lines appended. */
+  lines(): string[] {
+    return this.length === 0 ? [] : this.view(true).toString('utf8').split('\n');
+  }
+}
