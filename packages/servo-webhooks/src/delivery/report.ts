@@ -4,7 +4,7 @@
  * @module
  */
 import { describeLogLine } from 'servo-core';
-import { attemptRecord, historyOutcome } from '../history/entry.js';
+import { ReportedAttempt } from '../history/entry.js';
 import type { DeliveryHistory } from '../history/types.js';
 import { errorText, type AttemptResult } from './attempt.js';
 import type { Attempt, AttemptOutcome, Delivery, DeliveryLogger, RetryPolicy } from './types.js';
@@ -98,17 +98,7 @@ export class Reporter {
   /** Hands the attempt to the history; nothing it does reaches delivery. */
   private record(history: DeliveryHistory, ep: ReportedEndpoint, d: Delivery, r: AttemptResult, outcome: AttemptOutcome, reason: string | undefined): void {
     try {
-      history.record({
-        id: d.id,
-        webhook: ep.name,
-        event: d.event,
-        kind: this.kind,
-        contentType: d.contentType,
-        body: d.body,
-        createdAt: d.createdAt,
-        attempt: attemptRecord(r, outcome, d.attempts, ep.extraHeaders, reason),
-        outcome: historyOutcome(outcome, this.kind === 'gate'),
-      });
+      history.record(new ReportedAttempt(d, ep.name, this.kind, r, outcome, ep.extraHeaders, reason));
     } catch (err) {
       this.logger.error({ webhook: ep.name, id: d.id, error: errorText(err as Error) }, 'webhook history failed to record an attempt');
     }

@@ -7,7 +7,8 @@
 import { REDACTED } from 'servo-core';
 import { errorText, type AttemptResult } from '../delivery/attempt.js';
 import type { AttemptOutcome } from '../delivery/types.js';
-import { HISTORY_EXCERPT_BYTES, type AttemptRecord, type HistoryOutcome } from './types.js';
+import type { Delivery } from '../delivery/types.js';
+import { HISTORY_EXCERPT_BYTES, type AttemptEntry, type AttemptRecord, type HistoryOutcome } from './types.js';
 
 const utf8 = new TextDecoder('utf-8');
 
@@ -90,4 +91,68 @@ export function attemptBytes(a: AttemptRecord): number {
     (a.error?.length ?? 0) +
     (a.reason?.length ?? 0)
   );
+}
+
+/**
+ * An attempt as the engine hands it to the history: the delivery's fields
+ * read now, the record built on first read. The sqlite history reads it at
+ * once; the memory history keeps the entry and builds records only when the
+ * page asks, so recording costs delivery almost nothing (bench/observe.mjs).
+ */
+export class ReportedAttempt implements AttemptEntry {
+  readonly id: string;
+  readonly event: string;
+  readonly contentType: string;
+  readonly body: Uint8Array;
+  readonly createdAt: number;
+  readonly outcome: HistoryOutcome;
+  readonly #number: number;
+  #record: AttemptRecord | undefined;
+
+  constructor(
+    d: Delivery,
+    readonly webhook: string,
+    readonly kind: 'queued' | 'gate',
+    private readonly r: AttemptResult,
+    private readonly attemptOutcome: AttemptOutcome,
+    private readonly extraHeaders: Readonly<Record<string, string>> | undefined,
+    private readonly reason: string | undefined,
+  ) {
+    this.id = d.id;
+    this.event = d.event;
+    this.contentType = d.contentType;
+    this.body = d.body;
+    this.createdAt = d.createdAt;
+    this.#number = d.attempts;
+    this.outcome = historyOutcome(attemptOutcome, kind === 'gate');
+  }
+
+  /** The attempt's record, built once. */
+  get attempt(): AttemptRecord {
+    this.#record ??= attemptRecord(this.r, this.attemptOutcome, this.#number, this.extraHeaders, this.reason);
+    return this.#record;
+  }
+
+  /** The delivery's attempt count after this attempt, without building the record. */
+  get number(): number {
+    return this.#number;
+  }
+
+  /** Start, latency and status of the attempt, without building the record. */
+  get startedAt(): number {
+    return this.r.startedAt;
+  }
+
+  get durationMs(): number {
+    return this.r.durationMs;
+  }
+
+  get status(): number | undefined {
+    return this.r.response?.status;
+  }
+
+  /** Bytes of the answer's body the entry holds (the record keeps at most an excerpt of it). */
+  get answerBytes(): number {
+    return this.r.response?.body.byteLength ?? 0;
+  }
 }

@@ -2,18 +2,17 @@
  * The delivery history in process memory, for the memory store: bounded by
  * attempts and by bytes.
  *
- * Attempts are encoded as they are recorded (a summary line, the record as
- * JSON, the body's bytes) into the buffers of a chunk of up to
- * {@link CHUNK_ATTEMPTS}, off the JavaScript heap: holding 1,000 deliveries
- * as objects made each of them old garbage for the collector, and cost
- * bench/observe.mjs (a servo with its HTTP endpoint on) 15% of its throughput.
+ * It keeps the entries the engine hands over as they are: an attempt's
+ * record (masked headers, the answer's excerpt) is built only when the page
+ * reads it, so recording costs delivery a slot in a ring (bench/observe.mjs:
+ * encoding each attempt as it came cost a servo with its endpoint on 15% of
+ * its throughput). A delivery's body is held by its first attempt's slot.
  * Past the byte bound the oldest bodies leave first (their records stay: the
  * page still lists them, and Redeliver says the body has left), then the
- * oldest chunks; past the attempt bound the oldest chunks leave.
+ * oldest attempts; past the attempt bound the oldest attempts leave.
  * @module
  */
-import { Appender } from './appender.js';
-import { deliveriesOf, recordOf, SummaryLines, type BatchView } from './sqlite-read.js';
+import { ReportedAttempt } from './entry.js';
 import {
   HISTORY_DEFAULTS,
   type AttemptEntry,
@@ -26,10 +25,8 @@ import {
   type HistoryQuery,
 } from './types.js';
 
-/** Fixed cost counted per attempt beside what it keeps. */
-const ENTRY_OVERHEAD = 64;
-/** Attempts per chunk at most (fewer for small bounds, so they hold what they say). */
-export const CHUNK_ATTEMPTS = 64;
+/** Counted per attempt beside its body and answer: the record's headers, numbers and strings, approximated. */
+const ENTRY_OVERHEAD = 512;
 
 /** Calls every listener; a throw stays here. */
 export function notify(
@@ -55,171 +52,157 @@ export function matches(s: { webhook: string; event: string; outcome: HistoryOut
   );
 }
 
-/** Attempts in one chunk. */
-interface Chunk {
-  readonly seq: number;
-  readonly summaries: Appender;
-  readonly records: Appender;
-  bodies: Appender;
-  /** Bytes of `bodies` that have left from its start (bodies leave oldest first). */
-  bodiesGone: number;
-  ids: string;
-  attempts: number;
+/** One recorded attempt. */
+interface Slot {
+  readonly e: AttemptEntry;
+  /** The delivery's body, on its first attempt's slot until it leaves. */
+  body: Uint8Array | undefined;
+  /** What the slot counts in the byte bound. */
+  bytes: number;
+}
+
+/** Number, start, latency and status of an entry's attempt; the engine's entries tell them without building the record. */
+function facts(e: AttemptEntry): { readonly number: number; readonly startedAt: number; readonly durationMs: number; readonly status?: number | undefined } {
+  return e instanceof ReportedAttempt ? e : e.attempt;
+}
+
+/** The summary of a delivery from its newest slot. */
+function summaryOf(e: AttemptEntry, attempts: number, createdAt: number): DeliverySummary {
+  const f = facts(e);
+  const s: { -readonly [K in keyof DeliverySummary]: DeliverySummary[K] } = {
+    id: e.id,
+    webhook: e.webhook,
+    event: e.event,
+    kind: e.kind,
+    createdAt,
+    attempts,
+    outcome: e.outcome,
+    lastAttemptAt: f.startedAt,
+    latencyMs: f.durationMs,
+  };
+  if (f.status !== undefined) s.status = f.status;
+  return s;
 }
 
 /** The recent deliveries of this process, in memory. */
 export class MemoryHistory implements DeliveryHistory {
   readonly persistent = false;
   readonly limits: HistoryLimits;
-  private readonly chunks: Chunk[] = [];
-  private readonly chunkAttempts: number;
+  /** Oldest first; `head` is the first slot still held (the array is compacted now and then). */
+  private slots: Slot[] = [];
+  private head = 0;
+  private byteCount = 0;
   private readonly listeners = new Set<(summary: DeliverySummary, attempt: AttemptRecord) => void>();
-  private readonly lines = new SummaryLines();
   /** Recent ids, with their attempts, for listeners' summaries (counted while there are listeners). */
   private readonly counts = new Map<string, number>();
-  private attemptCount = 0;
-  private byteCount = 0;
-  private seq = 0;
-  /** The last chunk that left, whose buffers the next chunk takes. */
-  private spare: Chunk | undefined;
 
   constructor(limits: Partial<HistoryLimits> = {}) {
     this.limits = {
       maxAttempts: Math.max(1, limits.maxAttempts ?? HISTORY_DEFAULTS.maxAttempts),
       maxBytes: Math.max(0, limits.maxBytes ?? HISTORY_DEFAULTS.maxBytes),
     };
-    this.chunkAttempts = Math.max(1, Math.min(CHUNK_ATTEMPTS, Math.floor(this.limits.maxAttempts / 16)));
   }
 
   /** Attempts and bytes held now. */
   get size(): { attempts: number; bytes: number } {
-    return { attempts: this.attemptCount, bytes: this.byteCount };
+    return { attempts: this.slots.length - this.head, bytes: this.byteCount };
   }
 
   /** @inheritdoc */
-  record(entry: AttemptEntry): void {
-    const a = entry.attempt;
-    let c = this.chunks[this.chunks.length - 1];
-    if (c === undefined || c.attempts >= this.chunkAttempts) {
-      c = this.newChunk();
-      this.chunks.push(c);
-    }
-    const before = c.summaries.length + c.records.length + c.bodies.length;
-    let offset = -1;
-    if (a.number === 1) {
-      // The body goes with a delivery's first attempt (a redelivery's too): a retry's is the same,
-      // and one resumed from the sqlite store had its first attempt recorded in the same file.
-      offset = c.bodies.length;
-      c.bodies.bytes(entry.body);
-    }
-    c.summaries.line(this.lines.line(entry, offset));
-    c.records.line(JSON.stringify(a));
-    c.ids += `${entry.id} `;
-    c.attempts++;
-    this.attemptCount++;
-    this.byteCount += c.summaries.length + c.records.length + c.bodies.length - before + ENTRY_OVERHEAD;
-    if (this.attemptCount > this.limits.maxAttempts || this.byteCount > this.limits.maxBytes) this.bound();
-    if (this.listeners.size > 0) {
-      // Counted only while someone listens (the page is open); before that, the attempt's number.
-      const known = this.counts.get(entry.id);
-      const attempts = known === undefined ? a.number : known + 1;
-      if (known !== undefined) this.counts.delete(entry.id);
-      this.counts.set(entry.id, attempts);
-      if (this.counts.size > this.limits.maxAttempts) this.counts.delete(this.counts.keys().next().value as string);
-      const s: { -readonly [K in keyof DeliverySummary]: DeliverySummary[K] } = {
-        id: entry.id,
-        webhook: entry.webhook,
-        event: entry.event,
-        kind: entry.kind,
-        createdAt: entry.createdAt,
-        attempts,
-        outcome: entry.outcome,
-        lastAttemptAt: a.startedAt,
-        latencyMs: a.durationMs,
-      };
-      if (a.status !== undefined) s.status = a.status;
-      notify(this.listeners, s, a);
-    }
+  record(e: AttemptEntry): void {
+    const first = facts(e).number === 1;
+    const answer = e instanceof ReportedAttempt ? e.answerBytes : (e.attempt.responseExcerpt?.length ?? 0);
+    const bytes = ENTRY_OVERHEAD + answer + (first ? e.body.byteLength : 0);
+    // A body goes with a delivery's first attempt (a redelivery's too): its retries send the same bytes.
+    // Held, not copied: the bytes are the delivery's own, never changed once signed (a copy of each body,
+    // an off-heap allocation, cost bench/observe.mjs 12% of its throughput).
+    this.slots.push({ e, body: first ? e.body : undefined, bytes });
+    this.byteCount += bytes;
+    if (this.slots.length - this.head > this.limits.maxAttempts || this.byteCount > this.limits.maxBytes) this.bound();
+    if (this.listeners.size > 0) this.tell(e);
   }
 
-  /** A chunk, reusing the buffers of one that left. */
-  private newChunk(): Chunk {
-    const old = this.spare;
-    this.spare = undefined;
-    if (old !== undefined) {
-      old.summaries.reset();
-      old.records.reset();
-      old.bodies.reset();
-      return { seq: this.seq++, summaries: old.summaries, records: old.records, bodies: old.bodies, bodiesGone: 0, ids: ' ', attempts: 0 };
-    }
-    const n = this.chunkAttempts;
-    return {
-      seq: this.seq++,
-      summaries: new Appender(128 * n),
-      records: new Appender(1024 * n),
-      bodies: new Appender(2048 * n),
-      bodiesGone: 0,
-      ids: ' ',
-      attempts: 0,
-    };
-  }
-
-  /** Brings the history back within its bounds: bodies first (for bytes), oldest first; then whole chunks; the newest chunk stays. */
+  /** Brings the history back within its bounds: for bytes, the oldest bodies first; then the oldest attempts. */
   private bound(): void {
     const { maxAttempts, maxBytes } = this.limits;
-    for (const c of this.chunks) {
-      if (this.byteCount <= maxBytes) break;
-      // The oldest bodies of this chunk leave: the rest are copied to a buffer of their own size.
-      const lines = c.summaries.lines();
-      let keepFrom = c.bodies.length + c.bodiesGone;
-      let freed = 0;
-      for (const text of lines) {
-        const l = JSON.parse(text) as [unknown, unknown, unknown, unknown, unknown, unknown, unknown, number, number];
-        if (l[8] < c.bodiesGone) continue;
-        if (this.byteCount - freed <= maxBytes) {
-          keepFrom = Math.min(keepFrom, l[8]);
-          continue;
-        }
-        freed += l[7];
-        keepFrom = l[8] + l[7];
-      }
-      if (freed === 0) continue;
-      const rest = c.bodies.view(false).subarray(keepFrom - c.bodiesGone);
-      const bodies = new Appender(Math.max(1, rest.byteLength));
-      bodies.bytes(rest);
-      this.byteCount -= c.bodies.length - bodies.length;
-      c.bodies = bodies;
-      c.bodiesGone = keepFrom;
+    const slots = this.slots;
+    for (let i = this.head; i < slots.length && this.byteCount > maxBytes; i++) {
+      const s = slots[i]!;
+      if (s.body === undefined) continue;
+      s.bytes -= s.body.byteLength;
+      this.byteCount -= s.body.byteLength;
+      s.body = undefined;
     }
-    while ((this.attemptCount > maxAttempts || this.byteCount > maxBytes) && this.chunks.length > 1) {
-      const c = this.chunks.shift()!;
-      this.spare = c;
-      this.attemptCount -= c.attempts;
-      this.byteCount -= c.summaries.length + c.records.length + c.bodies.length + ENTRY_OVERHEAD * c.attempts;
+    // The newest attempt stays whatever it weighs: the page shows at least the last one.
+    while (slots.length - this.head > 1 && (slots.length - this.head > maxAttempts || this.byteCount > maxBytes)) {
+      this.byteCount -= slots[this.head]!.bytes;
+      slots[this.head++] = undefined as unknown as Slot;
+    }
+    if (this.head > 1024 && this.head * 2 > slots.length) {
+      this.slots = slots.slice(this.head);
+      this.head = 0;
     }
   }
 
-  /** Chunks as batches to read, in the order given. */
-  private views(chunks: readonly Chunk[]): BatchView[] {
-    return chunks.map((c) => ({
-      seq: c.seq,
-      summaries: () => c.summaries.lines(),
-      records: () => c.records.lines(),
-      body: (offset, size) =>
-        offset < c.bodiesGone ? undefined : new Uint8Array(c.bodies.buf.subarray(offset - c.bodiesGone, offset - c.bodiesGone + size)).slice(),
-    }));
+  /** Tells the listeners of an attempt. */
+  private tell(e: AttemptEntry): void {
+    // Counted only while someone listens (the page is open); before that, the attempt's number.
+    const known = this.counts.get(e.id);
+    const attempts = known === undefined ? facts(e).number : known + 1;
+    if (known !== undefined) this.counts.delete(e.id);
+    this.counts.set(e.id, attempts);
+    if (this.counts.size > this.limits.maxAttempts) this.counts.delete(this.counts.keys().next().value as string);
+    notify(this.listeners, summaryOf(e, attempts, e.createdAt), e.attempt);
   }
 
   /** @inheritdoc */
   list(query: HistoryQuery = {}): DeliverySummary[] {
-    const all = [...deliveriesOf(this.views([...this.chunks].reverse())).values()].filter((k) => matches(k.summary, query));
-    all.sort((x, y) => y.firstSeq - x.firstSeq || y.firstLine - x.firstLine);
-    return all.slice(0, Math.max(0, query.limit ?? 100)).map((k) => k.summary);
+    // Newest slot of each id first, then its older ones: counts, creation time, and the order of first attempts.
+    const seen = new Map<string, { newest: AttemptEntry; attempts: number; createdAt: number; first: number }>();
+    for (let i = this.slots.length - 1; i >= this.head; i--) {
+      const e = this.slots[i]!.e;
+      const k = seen.get(e.id);
+      if (k === undefined) seen.set(e.id, { newest: e, attempts: 1, createdAt: e.createdAt, first: i });
+      else {
+        k.attempts++;
+        k.first = i;
+        if (e.createdAt < k.createdAt) k.createdAt = e.createdAt;
+      }
+    }
+    const limit = Math.max(0, query.limit ?? 100);
+    const out: DeliverySummary[] = [];
+    for (const k of [...seen.values()].sort((x, y) => y.first - x.first)) {
+      if (out.length >= limit) break;
+      if (matches(k.newest, query)) out.push(summaryOf(k.newest, k.attempts, k.createdAt));
+    }
+    return out;
   }
 
   /** @inheritdoc */
   get(id: string): DeliveryRecord | undefined {
-    return recordOf(id, this.views(this.chunks.filter((c) => c.ids.includes(` ${id} `))));
+    let newest: AttemptEntry | undefined;
+    let body: Uint8Array | undefined;
+    let createdAt = Infinity;
+    const attemptRecords: AttemptRecord[] = [];
+    for (let i = this.head; i < this.slots.length; i++) {
+      const s = this.slots[i]!;
+      if (s.e.id !== id) continue;
+      newest = s.e;
+      createdAt = Math.min(createdAt, s.e.createdAt);
+      attemptRecords.push(s.e.attempt);
+      // The newest copy of the body counts (a redelivery's first attempt holds one again).
+      if (s.body !== undefined) body = s.body;
+      else if (facts(s.e).number === 1) body = undefined;
+    }
+    if (newest === undefined) return undefined;
+    const rec: { -readonly [K in keyof DeliveryRecord]: DeliveryRecord[K] } = {
+      ...summaryOf(newest, attemptRecords.length, createdAt),
+      contentType: newest.contentType,
+      bodySize: newest.body.byteLength,
+      attemptRecords,
+    };
+    if (body !== undefined) rec.body = body;
+    return rec;
   }
 
   /** @inheritdoc */
