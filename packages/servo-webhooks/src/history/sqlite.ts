@@ -3,20 +3,23 @@
  * delivery/sqlite-migrations.ts), so it survives a restart and shows every
  * process sharing the file.
  *
- * A row per batch: the attempts one process recorded in up to
- * {@link BATCH_MS} (or {@link BATCH_ATTEMPTS} of them), packed: their
+ * A row per batch: up to {@link BATCH_ATTEMPTS} attempts, packed: their
  * summaries and records as JSON lines and the bodies of the deliveries they
  * introduce, each deflated in libuv's pool, then inserted in the store's own
- * batched transaction. Each attempt is encoded into the batch's buffers as
- * it is recorded, so nothing of it outlives its delivery on the heap.
- * Recording an attempt is then no statement and no commit of its own, and
- * few bytes. bench/history.mjs measured the alternatives against its goal of
- * 10%: a row per attempt, with its index and its deletion at the bound, cost
- * 25-35% of the throughput of a sqlite store; a row per event-loop turn, 18%
+ * batched transaction. Attempts are held as the engine hands them over and
+ * written every {@link BATCH_MS}; only the newest `max_attempts` of them are
+ * encoded, since the bound would delete the others at once: under a flood of
+ * deliveries most attempts are never encoded at all. Recording an attempt is
+ * then no statement, no commit and no encoding of its own.
+ * bench/history.mjs measured the alternatives against its goal of 10%: a
+ * row per attempt, with its index and its deletion at the bound, cost 25-35%
+ * of the throughput of a sqlite store; a row per event-loop turn, 18%
  * uncompressed (the bytes cost twice, written to the WAL and checkpointed),
- * 28% deflated per turn (each deflate call has a fixed cost of 10-30 us).
- * What a crash loses is the last batch of history, never a delivery. A read
- * commits the open batch first, then parses the summaries of every row
+ * 28% deflated per turn (each deflate call has a fixed cost of 10-30 us);
+ * every attempt encoded as it came and deflated in batches, 9-12%; encoding
+ * only what the bound keeps, 5-6%. What a crash loses is the last
+ * {@link BATCH_MS} of history, never a delivery. A read
+ * commits what is held first, then parses the summaries of every row
  * (bounded by `max_attempts`): a page does that on a click, not per delivery.
  *
  * The bounds are applied every tenth of either (at most every 100 attempts)
@@ -50,9 +53,9 @@ import {
 const ENTRY_OVERHEAD = 128;
 /** Fastest deflate: the rows are JSON and bodies much alike, level 1 already shrinks them several times. */
 const DEFLATE = { level: 1 };
-/** Longest an attempt waits in memory before its batch is written. */
+/** Longest an attempt is held in memory before it is written. */
 export const BATCH_MS = 250;
-/** Attempts that make a batch be written at once. */
+/** Most attempts in one row (the bounds remove whole rows). */
 export const BATCH_ATTEMPTS = 128;
 
 /** seq, attempts, bytes, body_bytes. */
@@ -89,7 +92,8 @@ export class SqliteHistory implements DeliveryHistory {
   private readonly dropBodies: BetterSqlite3.Statement;
   private readonly deleteUpTo: BetterSqlite3.Statement;
   private readonly listeners = new Set<(summary: DeliverySummary, attempt: AttemptRecord) => void>();
-  private batch = newBatch();
+  /** Attempts recorded since the last write, oldest first: encoded when written. */
+  private held: AttemptEntry[] = [];
   /** Sealed batches, oldest first, inserted in this order once deflated. */
   private sealed: Batch[] = [];
   /** Recent ids, with their attempts, for listeners' summaries without a read (counted while there are listeners). */
@@ -125,21 +129,13 @@ export class SqliteHistory implements DeliveryHistory {
   /** @inheritdoc */
   record(entry: AttemptEntry): void {
     if (this.closed) return;
-    const a = entry.attempt;
-    const b = this.batch;
-    let offset = -1;
-    if (a.number === 1) {
-      // The body goes with a delivery's first attempt (a redelivery's too): a retry's is the same,
-      // and one resumed from the sqlite store had its first attempt recorded in the same file.
-      offset = b.bodies.length;
-      b.bodies.bytes(entry.body);
-    }
-    if (b.attempts === 0) this.timer = setTimeout(this.due, BATCH_MS).unref();
-    b.summaries.line(this.heads.line(entry, offset));
-    b.records.line(JSON.stringify(a));
-    b.ids += `${entry.id} `;
-    if (++b.attempts >= BATCH_ATTEMPTS) this.due();
+    const held = this.held;
+    if (held.length === 0) this.timer = setTimeout(this.due, BATCH_MS).unref();
+    held.push(entry);
+    // Bounded in memory too: past twice the bound, the older half could never be written.
+    if (held.length >= 2 * this.limits.maxAttempts) held.splice(0, held.length - this.limits.maxAttempts);
     if (this.listeners.size > 0) {
+      const a = entry.attempt;
       // Counted only while someone listens (the page is open); before that, the attempt's number.
       const known = this.counts.get(entry.id);
       const attempts = known === undefined ? a.number : known + 1;
@@ -162,35 +158,61 @@ export class SqliteHistory implements DeliveryHistory {
     }
   }
 
-  /** Closes the open batch (if it has attempts) and queues it; returns it. */
-  private seal(): Batch | undefined {
+  /**
+   * Encodes the attempts held since the last write into batches of up to
+   * {@link BATCH_ATTEMPTS} and queues them; returns them. Only the newest
+   * `max_attempts` are encoded: the bound would delete the others at once.
+   */
+  private seal(): Batch[] {
     clearTimeout(this.timer);
     this.timer = undefined;
-    const b = this.batch;
-    if (b.attempts === 0) return undefined;
-    this.batch = newBatch();
-    this.sealed.push(b);
-    return b;
+    const held = this.held;
+    if (held.length === 0) return [];
+    this.held = [];
+    const out: Batch[] = [];
+    let b: Batch | undefined;
+    for (let i = Math.max(0, held.length - this.limits.maxAttempts); i < held.length; i++) {
+      if (b === undefined || b.attempts >= BATCH_ATTEMPTS) out.push((b = newBatch()));
+      this.encode(b, held[i]!);
+    }
+    this.sealed.push(...out);
+    return out;
   }
 
-  /** Seals the open batch and deflates it in libuv's pool (off this thread); written once all three parts are. */
+  /** One attempt into a batch's buffers. */
+  private encode(b: Batch, entry: AttemptEntry): void {
+    const a = entry.attempt;
+    let offset = -1;
+    if (a.number === 1) {
+      // The body goes with a delivery's first attempt (a redelivery's too): a retry's is the same,
+      // and one resumed from the sqlite store had its first attempt recorded in the same file.
+      offset = b.bodies.length;
+      b.bodies.bytes(entry.body);
+    }
+    b.summaries.line(this.heads.line(entry, offset));
+    b.records.line(JSON.stringify(a));
+    b.ids += `${entry.id} `;
+    b.attempts++;
+  }
+
+  /** Seals what is held and deflates it in libuv's pool (off this thread); a batch is written once its three parts are. */
   private deflateAsync(): void {
-    const b = this.seal();
-    if (b === undefined) return;
-    const parts: Buffer[] = [];
-    let left = 3;
-    const done = (i: number) => (err: Error | null, out: Buffer) => {
-      if (b.row !== undefined || this.closed) return; // deflated here meanwhile, for a read or close
-      if (err) return this.finish(); // not expected of deflate: then deflated here
-      parts[i] = out;
-      if (--left > 0) return;
-      b.row = this.row(b, parts[0]!, parts[1]!, parts[2]);
-      this.store.batch(this.write);
-    };
-    deflateRaw(b.summaries.view(true), DEFLATE, done(0));
-    deflateRaw(b.records.view(true), DEFLATE, done(1));
-    if (b.bodies.length > 0) deflateRaw(b.bodies.view(false), DEFLATE, done(2));
-    else left--;
+    for (const b of this.seal()) {
+      const parts: Buffer[] = [];
+      let left = 3;
+      const done = (i: number) => (err: Error | null, out: Buffer) => {
+        if (b.row !== undefined || this.closed) return; // deflated here meanwhile, for a read or close
+        if (err) return this.finish(); // not expected of deflate: then deflated here
+        parts[i] = out;
+        if (--left > 0) return;
+        b.row = this.row(b, parts[0]!, parts[1]!, parts[2]);
+        this.store.batch(this.write);
+      };
+      deflateRaw(b.summaries.view(true), DEFLATE, done(0));
+      deflateRaw(b.records.view(true), DEFLATE, done(1));
+      if (b.bodies.length > 0) deflateRaw(b.bodies.view(false), DEFLATE, done(2));
+      else left--;
+    }
   }
 
   /** The values of a batch's row. */
