@@ -17,6 +17,9 @@
 // process (bench/scraper.mjs), timed there from the request to the last byte of the answer, over one
 // kept-alive connection as Prometheus scrapes.
 //
+// The endpoint's delivery history (the deliveries page's) is off here (`history: false`): this goal is the
+// metrics' and the scraping's; what the history costs is bench/history.mjs's goal, for both stores.
+//
 // Usage: node bench/observe.mjs [rounds=6] [events per round=600]
 import { fork } from 'node:child_process';
 import { join } from 'node:path';
@@ -47,7 +50,7 @@ async function makeServo(observed) {
     logger,
     connectors: [
       { definition: tiny, name: 'tiny' },
-      { definition: m.webhooksConnector, name: 'webhooks', config: { concurrency: 1, drain_timeout: '2s', webhooks } },
+      { definition: m.webhooksConnector, name: 'webhooks', config: { concurrency: 1, drain_timeout: '2s', history: false, webhooks } },
     ],
   });
   const served = observed ? await serveServo(servo, { listen: '127.0.0.1:0', logger }) : undefined;
