@@ -8,15 +8,20 @@ import { REDACTED } from 'servo-core';
 import { errorText, type AttemptResult } from '../delivery/attempt.js';
 import type { AttemptOutcome } from '../delivery/types.js';
 import type { Delivery } from '../delivery/types.js';
+import { isCancelContentType } from '../payload/content-type.js';
 import { HISTORY_EXCERPT_BYTES, type AttemptEntry, type AttemptRecord, type HistoryOutcome } from './types.js';
 
 const utf8 = new TextDecoder('utf-8');
 
-/** Where a delivery is after an attempt: a gate's that did not end in a 2xx is `failed`, a queued one's `dead`. */
-export function historyOutcome(outcome: AttemptOutcome, gate: boolean): HistoryOutcome {
+/**
+ * Where a delivery is after an attempt: a gate's that did not end in a 2xx
+ * is `failed`, a queued one's `dead`; a gate's 2xx answer with the cancel
+ * content type (`cancelContentType`) is `cancelled`.
+ */
+export function historyOutcome(outcome: AttemptOutcome, gate: boolean, cancelContentType = false): HistoryOutcome {
   switch (outcome) {
     case 'delivered':
-      return 'delivered';
+      return gate && cancelContentType ? 'cancelled' : 'delivered';
     case 'retry':
       return 'retrying';
     case 'gone':
@@ -124,7 +129,8 @@ export class ReportedAttempt implements AttemptEntry {
     this.body = d.body;
     this.createdAt = d.createdAt;
     this.#number = d.attempts;
-    this.outcome = historyOutcome(attemptOutcome, kind === 'gate');
+    const gate = kind === 'gate';
+    this.outcome = historyOutcome(attemptOutcome, gate, gate && isCancelContentType(r.response?.headers['content-type']));
   }
 
   /** The attempt's record, built once. */

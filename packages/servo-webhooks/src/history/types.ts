@@ -23,6 +23,8 @@ export type HistoryOutcome =
   | 'retrying'
   /** A 2xx answer. */
   | 'delivered'
+  /** A before-webhook's 2xx answer with the cancel content type: its event was cancelled. */
+  | 'cancelled'
   /** Given up on: in the dead-letter list. */
   | 'dead'
   /** Answered 410 Gone: held until the webhook is enabled. */

@@ -33,7 +33,7 @@ export interface Notice {
 }
 
 /** Outcomes the filter offers, in the order a person reads them. */
-export const OUTCOMES: readonly HistoryOutcome[] = ['delivered', 'retrying', 'dead', 'gone', 'failed'];
+export const OUTCOMES: readonly HistoryOutcome[] = ['delivered', 'retrying', 'dead', 'gone', 'cancelled', 'failed'];
 
 /** The page around `main`. */
 export function layout(base: string, title: string, main: Html, notice?: Notice): Html {

@@ -37,6 +37,8 @@ async function receiver() {
     if (path === '/bad') return reply(res, 400, 'no such thing');
     if (path === '/gone') return reply(res, 410);
     if (path === '/deny') return reply(res, 403, 'not now');
+    if (path === '/cancel')
+      return reply(res, 200, '{"reason":"change freeze"}', { 'content-type': 'application/vnd.opsani.servo.errors.CancelEventError+json' });
     if (path === '/flaky') return reply(res, flaky);
     return reply(res, 204);
   }, '/ok');
@@ -137,18 +139,25 @@ describe.each(['memory', 'sqlite'] as const)('history of the engine (%s store)',
     expect(b.responseTruncated).toBeUndefined();
   });
 
-  it("records a gate's attempts as such: delivered, or failed when the answer is not a 2xx", async () => {
+  it("records a gate's attempts as such: delivered, cancelled by a cancel answer, or failed when the answer is not a 2xx", async () => {
     const r = await receiver();
     const url = (p: string) => r.url.replace('/ok', p);
     const { store, history } = parts(kind);
-    const e = engine({ endpoints: [endpoint('ok', url('/ok')), endpoint('deny', url('/deny'), { retry: false })], store, history });
+    const e = engine({
+      endpoints: [endpoint('ok', url('/ok')), endpoint('deny', url('/deny'), { retry: false }), endpoint('freeze', url('/cancel'))],
+      store,
+      history,
+    });
     const seen: string[] = [];
     history.subscribe((s) => seen.push(`${s.webhook}:${s.kind}:${s.outcome}`));
     const allowed = await e.send({ ...input('ok'), id: 'msg_gate_ok' }, { deadlineMs: 5000 });
     const denied = await e.send({ ...input('deny'), id: 'msg_gate_deny' }, { deadlineMs: 5000 });
+    const cancelled = await e.send({ ...input('freeze'), id: 'msg_gate_cancel' }, { deadlineMs: 5000 });
     expect(allowed.ok).toBe(true);
     expect(denied.ok).toBe(false);
-    expect(seen).toEqual(['ok:gate:delivered', 'deny:gate:failed']);
+    expect(cancelled.ok).toBe(true);
+    expect(seen).toEqual(['ok:gate:delivered', 'deny:gate:failed', 'freeze:gate:cancelled']);
+    expect(history.list({ outcome: 'cancelled' }).map((d) => d.id)).toEqual(['msg_gate_cancel']);
     expect(history.get('msg_gate_deny')).toMatchObject({ kind: 'gate', outcome: 'failed', status: 403 });
     expect(() => e.redeliver('msg_gate_ok')).toThrow(expect.objectContaining({ code: WebhookErrorCodes.redeliverGate }));
   });
