@@ -166,16 +166,19 @@ export class WebhookMetrics {
       }),
     });
     const store = config.settings.store;
+    // Writable: the file's permissions, and its last writes committed (a full disk passes the first alone).
     o.readiness(`${instance}.store`, () => {
-      if (!engine()) return { ok: false, detail: 'the delivery engine has not started' };
+      const e = engine();
+      if (!e) return { ok: false, detail: 'the delivery engine has not started' };
       if (store.kind !== 'sqlite') return { ok: true, detail: 'memory' };
       const target = existsSync(store.file) ? store.file : dirname(store.file);
       try {
         accessSync(target, constants.W_OK);
-        return { ok: true, detail: 'sqlite' };
       } catch {
         return { ok: false, detail: 'the sqlite store is not writable' };
       }
+      const problem = e.storeProblem();
+      return problem === undefined ? { ok: true, detail: 'sqlite' } : { ok: false, detail: `the sqlite store cannot record writes: ${problem}` };
     });
   }
 

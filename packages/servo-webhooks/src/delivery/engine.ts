@@ -263,6 +263,12 @@ export class DeliveryEngine {
     return { persistent: this.store.persistent, endpoints };
   }
 
+  /** Why the store cannot record writes now (a full disk, an I/O error), or undefined while it can (for `/readyz`). */
+  storeProblem(): string | undefined {
+    if (this.state === 'closed') return undefined;
+    return this.guardStore(() => this.store.writeFailure?.())?.message;
+  }
+
   /** Dead-letter entries from the store, newest first. */
   deadLetters(query: { webhook?: string; limit?: number } = {}): DeadDelivery[] {
     return this.store.dead(query);

@@ -265,6 +265,12 @@ export class SqliteStore implements PersistentStore {
     this.onError(new WebhookStoreError(`${what}: ${err.message}; retried with the next writes, not reported again until one succeeds`, { cause: err }));
   }
 
+  /** The write failure of the current streak (a full disk), after trying the held writes again; undefined once they commit. */
+  writeFailure(): Error | undefined {
+    this.tryFlush();
+    return this.failing;
+  }
+
   /** @inheritdoc */
   get committing(): boolean {
     return this.untried > 0;

@@ -138,6 +138,8 @@ export interface DeliveryStore {
   disabled(): Record<string, { reason: string; since: number }>;
   /** Commits any batched writes now. */
   flush(): void;
+  /** Why writes cannot be committed now (a full disk, an I/O error), after trying them again; undefined while they can. */
+  writeFailure?(): Error | undefined;
   /** Flushes and releases the store. */
   close(): void;
 }

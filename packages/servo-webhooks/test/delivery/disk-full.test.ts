@@ -98,6 +98,8 @@ describe('disk full mid-run (SQLite max_page_count)', () => {
     expect(storeErrors).toHaveLength(1);
     expect(storeErrors[0]).toMatch(/cannot record the outcome of \d+ webhook deliveries \(\d+ delivered, \d+ rescheduled, [1-9]\d* dead-lettered\).*full/);
     expect(log.lines.filter((l) => (l.level === 'error' || l.level === 'warn') && l.msg !== 'webhook attempt')).toEqual([]);
+    // What /readyz reads: the store cannot record writes, and says why.
+    expect(first.storeProblem()).toMatch(/full/);
     // The file holds every delivery as pending; no dead letter made it.
     expect(onDisk(path)).toMatchObject({ pending: [...big, ...ok].sort(), dead: 0 });
 
@@ -119,6 +121,7 @@ describe('disk full mid-run (SQLite max_page_count)', () => {
     tmp.keep(second);
     second.start();
     await waitFor(() => second.stats().big!.delivered + second.stats().ok!.delivered === big.length + ok.length);
+    expect(second.storeProblem()).toBeUndefined();
     expect(again.requests.map((q) => q.headers['x-servo-delivery']).sort()).toEqual([...big, ...ok].sort());
     expect(await second.drain(2000)).toEqual({ delivered: 13, pending: 0, dead: 0, dropped: 0, lost: [] });
     expect(onDisk(path)).toMatchObject({ pending: [], dead: 0 });
