@@ -139,7 +139,8 @@ export async function csrfOf(request: Request): Promise<CsrfRead> {
   const bytes = await readBounded(request);
   if (bytes === undefined) return { token: undefined, request, refused: { status: 413, error: 'form too large' } };
   if (bytes === null) return { token: undefined, request, refused: { status: 400, error: 'unreadable body' } };
-  const rebuilt = () => new Request(request.url, { method: request.method, headers: request.headers, body: bytes as Uint8Array<ArrayBuffer>, signal: request.signal });
+  const rebuilt = () =>
+    new Request(request.url, { method: request.method, headers: request.headers, body: bytes as Uint8Array<ArrayBuffer>, signal: request.signal });
   let token: string | undefined;
   try {
     const field = (await rebuilt().formData()).get('_csrf');
