@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { Hono } from 'hono';
 import { html } from 'hono/html';
 import type { PageContext } from 'servo-core';
-import type { HistoryOutcome, HistoryQuery } from '../history/types.js';
+import type { DeliveryHistory, DeliverySummary, HistoryOutcome, HistoryQuery } from '../history/types.js';
 import { assetResponse } from './assets.js';
 import { eventStream, KEEPALIVE_MS } from './events.js';
 import type { DeliveriesPageOptions } from './types.js';
@@ -18,6 +18,42 @@ const HISTORY_OFF = 'The delivery history is off (history: false in the webhooks
 
 /** Most deliveries the list shows. */
 const LIST_LIMIT = 100;
+
+/** How long Redeliver waits for its attempt's answer before the page shows what it knows. */
+const REDELIVER_WAIT_MS = 3000;
+
+/** The first attempt the history records for `id` from now, or undefined after `ms`. */
+function nextAttempt(history: DeliveryHistory, id: string, ms: number): { settled: Promise<DeliverySummary | undefined>; cancel(): void } {
+  let done: (s: DeliverySummary | undefined) => void = () => {};
+  const settled = new Promise<DeliverySummary | undefined>((resolve) => {
+    done = resolve;
+  });
+  const timer = setTimeout(() => finish(undefined), ms);
+  const off = history.subscribe((s) => {
+    if (s.id === id) finish(s);
+  });
+  function finish(s: DeliverySummary | undefined): void {
+    clearTimeout(timer);
+    off();
+    done(s);
+  }
+  return { settled, cancel: () => finish(undefined) };
+}
+
+/** What an attempt's answer did, for a notice: `delivered (204) in 12 ms`. */
+function attemptResult(s: DeliverySummary): string {
+  const answer = s.status !== undefined ? `${s.status}` : 'no answer';
+  switch (s.outcome) {
+    case 'delivered':
+      return `delivered (${answer}) in ${Math.round(s.latencyMs)} ms`;
+    case 'retrying':
+      return `the attempt failed (${answer}); it is retried`;
+    case 'gone':
+      return 'answered 410 Gone: the webhook is disabled and the delivery held';
+    default:
+      return `the attempt failed (${answer}); it is a dead letter again`;
+  }
+}
 
 /** Results of actions waiting for the page their redirect leads to (read once; bounded). */
 class Notices {
@@ -105,14 +141,20 @@ ${deliveriesTable(base, deliveries, { webhooks: names, events: eventChoices(opti
       const to = `${base}/deliveries/${encodeURIComponent(id)}`;
       const engine = options.engine();
       if (!engine) return back(to, { kind: 'error', text: 'Redeliver failed: the servo is starting; try again in a moment' });
-      const webhook = options.history()?.get(id)?.webhook;
+      const history = options.history();
+      const webhook = history?.get(id)?.webhook;
+      // Listening before the attempt starts: its answer shows on the page the redirect leads to.
+      const next = history ? nextAttempt(history, id, REDELIVER_WAIT_MS) : undefined;
       try {
         await engine.redeliver(id);
       } catch (err) {
+        next?.cancel();
         return back(to, failure('Redeliver failed', err));
       }
       const where = webhook !== undefined ? ` to webhook "${webhook}"` : '';
-      return back(to, { kind: 'ok', text: `Redelivering ${id}${where}: a new attempt with the same id` });
+      const answered = await next?.settled;
+      if (answered) return back(to, { kind: answered.outcome === 'delivered' ? 'ok' : 'error', text: `Redelivered ${id}${where}: ${attemptResult(answered)}` });
+      return back(to, { kind: 'ok', text: `Redelivering ${id}${where}: a new attempt with the same id, not answered yet (it shows here when it is)` });
     });
     app.post('/webhooks/:name/enable', (c) => {
       const name = c.req.param('name');

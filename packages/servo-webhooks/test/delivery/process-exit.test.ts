@@ -28,6 +28,8 @@ async function compile(): Promise<void> {
     'defaults.ts',
     'url.ts',
     'history/entry.ts',
+    'payload/content-type.ts',
+    'gate/media-type.ts',
     'history/types.ts',
     ...delivery.map((f) => `delivery/${f}`),
   ];

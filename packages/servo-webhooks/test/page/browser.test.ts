@@ -149,7 +149,7 @@ describe.skipIf(skipWithoutBrowser())('the deliveries page in Chromium', () => {
     const before = at('/ok').length;
     await page.getByRole('button', { name: 'Redeliver' }).click();
     await page.waitForURL(/\?result=/);
-    expect(await page.locator('.notice.ok').textContent()).toContain(`Redelivering ${id} to webhook "audit"`);
+    expect(await page.locator('.notice.ok').textContent()).toContain(`Redelivered ${id} to webhook "audit": delivered (`);
     await r.waitFor(before + 1, { filter: (q) => q.path.startsWith('/ok'), timeoutMs: 10_000 });
     const again = at('/ok').slice(before);
     expect(again.map((q) => q.header('webhook-id'))).toContain(id);
@@ -264,7 +264,7 @@ describe.skipIf(skipWithoutBrowser())('the deliveries page behind a token, in Ch
     await tab.locator(`tr[data-id="${id}"] a`).click();
     await tab.getByRole('button', { name: 'Redeliver' }).click();
     await tab.waitForURL(/\?result=/);
-    expect(await tab.locator('.notice.ok').textContent()).toContain(`Redelivering ${id}`);
+    expect(await tab.locator('.notice.ok').textContent()).toContain(`Redelivered ${id}`);
     expect((await rx.waitFor(2))[1]!.header('webhook-id')).toBe(id);
     await tab.goto(`${tokenServed.url}/webhooks/`);
     await tab.locator('#live.live').waitFor({ timeout: 10_000 });

@@ -143,12 +143,13 @@ describe('the deliveries page', () => {
     const before = r.requests.length;
     const { location, html } = await post(`/deliveries/${id}/redeliver`);
     expect(location).toMatch(new RegExp(`^${BASE}/deliveries/${id}\\?result=`));
-    expect(html).toContain(`Redelivering ${id} to webhook &quot;audit&quot;: a new attempt with the same id`);
+    // The page waited for the new attempt's answer.
+    expect(html).toMatch(new RegExp(`Redelivered ${id} to webhook &quot;audit&quot;: delivered \\(200\\) in \\d+ ms`));
     const [again] = (await r.waitFor(before + 1)).slice(before);
     expect(again!.header('webhook-id')).toBe(id);
     await waitFor(() => history.get(id)?.attempts === 2, 5000, 'second attempt recorded');
     // The notice is shown once.
-    expect(await get(location.slice(BASE.length))).not.toContain('Redelivering');
+    expect(await get(location.slice(BASE.length))).not.toContain('Redelivered');
   });
 
   it("shows a redeliver's coded error as its plain message", async () => {
