@@ -246,3 +246,31 @@ describe('servo run --http: configuration', () => {
     }
   });
 });
+
+// Last: it ends the servo. The page itself is driven in a browser by test/page/browser.test.ts.
+describe('servo run --http: the deliveries page', () => {
+  it('/ leads to /webhooks, which lists this run (the gate that cancelled as cancelled); an open event stream does not hold up SIGTERM', async () => {
+    const root = await fetch(`${base}/`, { headers: auth, redirect: 'manual' });
+    expect(root.status).toBe(302);
+    expect(root.headers.get('location')).toBe('/webhooks');
+    const page = await fetch(`${base}/webhooks/`, { headers: auth });
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+    const html = await page.text();
+    expect(html.match(/data-outcome="delivered"/g)).toHaveLength(2);
+    expect(html.match(/data-outcome="dead"/g)).toHaveLength(2);
+    expect(html.match(/data-outcome="cancelled"/g)).toHaveLength(1);
+    for (const secret of [SECRET, PASSWORD, TOKEN]) expect(html).not.toContain(secret);
+
+    const stream = await fetch(`${base}/webhooks/events`, { headers: auth });
+    expect(stream.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    const reader = stream.body!.getReader();
+    await reader.read(); // the stream is open
+    const t0 = Date.now();
+    child.kill('SIGTERM');
+    const run = await exit;
+    expect(run.code).toBe(0);
+    expect(Date.now() - t0).toBeLessThan(5000);
+    await reader.cancel().catch(() => {});
+  });
+});
