@@ -19,7 +19,7 @@
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bodyFactory, endpoint, fmt, load, median, root, startReceiver, withTimeout } from './lib.mjs';
+import { bodyFactory, engineRunner, fmt, load, median, root, startReceiver } from './lib.mjs';
 
 const ROUNDS = Number(process.argv[2] ?? 12);
 const ROUND = Number(process.argv[3] ?? 5000);
@@ -35,51 +35,12 @@ const logger = m.core.createLogger({ level: 'warn' });
 const dir = mkdtempSync(join(tmpdir(), 'servo-bench-history-'));
 
 /** An engine on its own sqlite file (or the memory store), with a history when `withHistory`; `run(n)` resolves deliveries/s. */
-function runner(name, withHistory, memory = false) {
+async function runner(name, withHistory, memory = false) {
   const file = join(dir, `${name}.db`);
   const store = memory ? undefined : new m.SqliteStore(file);
   const history = withHistory ? (memory ? new MemoryHistory() : new SqliteHistory(store)) : undefined;
-  let target = 0;
-  let enqueued = 0;
-  let delivered = 0;
-  let done;
-  const enqueueOne = () => {
-    const id = m.newMessageId(Date.now());
-    engine.enqueue({ webhook: 'hook', event: 'after:measure', body: makeBody(id), contentType: 'application/json', id });
-    enqueued++;
-  };
-  const engine = new m.DeliveryEngine({
-    endpoints: [endpoint(receiver.origin)],
-    userAgent: m.USER_AGENT,
-    concurrency: 8,
-    ...(store ? { store } : {}),
-    logger,
-    ...(history ? { history } : {}),
-    onResponse: () => {
-      delivered++;
-      if (enqueued < target) enqueueOne();
-      else if (delivered === target) done();
-    },
-  });
-  engine.start();
-  return {
-    file,
-    history,
-    async run(n) {
-      target += n;
-      const finished = new Promise((r) => (done = r));
-      const t0 = performance.now();
-      for (let i = 0; i < Math.min(WINDOW, n); i++) enqueueOne();
-      await withTimeout(finished, 60_000, `${name} round of ${n}`);
-      const s = engine.stats().hook;
-      if (s.failed > 0 || s.dead > 0) throw new Error(`${name}: ${s.failed} failed attempts, ${s.dead} dead`);
-      return (n / (performance.now() - t0)) * 1000;
-    },
-    async close() {
-      await engine.drain(2000);
-      await engine.close();
-    },
-  };
+  const engine = await engineRunner(m, { origin: receiver.origin, store, history, logger, window: WINDOW, makeBody });
+  return { file, history, run: async (n) => (await engine.run(n, 60_000)).rate, close: () => engine.close() };
 }
 
 /** Paired rounds of `plain` and `kept` (alternating order); their rates, ratios, and what `kept`'s history holds. */
@@ -122,12 +83,12 @@ let sqlite;
 let memory;
 let sizes;
 try {
-  const plain = runner('plain', false);
-  const kept = runner('history', true);
+  const plain = await runner('plain', false);
+  const kept = await runner('history', true);
   sqlite = await pairs(plain, kept, ROUND);
   sizes = [plain.file, kept.file].map((f) => statSync(f, { throwIfNoEntry: false })?.size ?? 0);
   // Rounds as long as the sqlite store's: the memory store delivers about three times as fast.
-  memory = await pairs(runner('memory', false, true), runner('memory-history', true, true), 3 * ROUND);
+  memory = await pairs(await runner('memory', false, true), await runner('memory-history', true, true), 3 * ROUND);
 } finally {
   await receiver.close();
   rmSync(dir, { recursive: true, force: true });

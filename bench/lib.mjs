@@ -180,7 +180,7 @@ export function endpoint(origin, path = '/hook', extra = {}) {
  * as fast as the engine takes them (a window of `window` pending), delivered are counted through
  * `onResponse` (what the connector hooks). `run(n)` resolves `{n, ms, rate}`.
  */
-export async function engineRunner(m, { origin, path = '/hook', concurrency = 8, store, logger, window = 1024, makeBody }) {
+export async function engineRunner(m, { origin, path = '/hook', concurrency = 8, store, history, logger, window = 1024, makeBody }) {
   let target = 0;
   let enqueued = 0;
   let delivered = 0;
@@ -195,6 +195,7 @@ export async function engineRunner(m, { origin, path = '/hook', concurrency = 8,
     userAgent: m.USER_AGENT,
     concurrency,
     ...(store ? { store } : {}),
+    ...(history ? { history } : {}),
     ...(logger ? { logger } : {}),
     maxQueue: Math.max(10_000, window * 2),
     onResponse: () => {
