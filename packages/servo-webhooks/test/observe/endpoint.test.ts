@@ -15,8 +15,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startFakeOptimizer, type FakeOptimizer } from 'servo-core/optimizer/fake';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { finished, runCli, runServo, startReceiver, startServo, waitFor, type CliRun, type Receiver } from '../../../../test-support/index.js';
+import { runCli, runServo, startReceiver, type CliRun, type Receiver } from '../../../../test-support/index.js';
 import { assertBuilt } from '../helpers/cli.js';
+import { startServed } from './served.js';
 import { parseMetrics, sampleValue } from './prometheus.js';
 
 const SECRET = 'Metrics-Secret-Never-Shown-31';
@@ -30,7 +31,6 @@ let fake: FakeOptimizer;
 let child: ChildProcess;
 let exit: Promise<CliRun>;
 let base: string;
-let stderr = '';
 const auth = { authorization: `Bearer ${TOKEN}` };
 
 /** A scripts command answering `json`, as a YAML flow list (a JSON string is a YAML double-quoted scalar). */
@@ -89,20 +89,7 @@ webhooks:
     secret: ${SECRET}
 `,
   );
-  child = startServo(['run'], { config: join(dir, 'servo.yaml'), env: { HTTP_TOKEN: TOKEN } });
-  exit = finished(child, 60_000);
-  child.stderr!.on('data', (c: Buffer) => {
-    stderr += c.toString('utf8');
-  });
-  await waitFor(
-    () => {
-      if (child.exitCode !== null) throw new Error(`servo run exited ${child.exitCode}:\n${stderr}`);
-      return /"msg":"HTTP endpoint listening/.test(stderr);
-    },
-    20_000,
-    'the endpoint to listen',
-  );
-  base = JSON.parse(stderr.split('\n').find((l) => l.includes('HTTP endpoint listening'))!).url as string;
+  ({ child, exit, base } = await startServed(['run'], { config: join(dir, 'servo.yaml'), env: { HTTP_TOKEN: TOKEN } }));
   await fake.planEnded;
   await r.waitFor(5, { timeoutMs: 20_000 }); // 2 stored + 2 missing + 1 gate
 }, 90_000);

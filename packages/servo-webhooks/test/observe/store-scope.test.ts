@@ -7,8 +7,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { finished, startReceiver, startServo, waitFor, type CliRun, type Receiver } from '../../../../test-support/index.js';
+import { startReceiver, type CliRun, type Receiver } from '../../../../test-support/index.js';
 import { assertBuilt } from '../helpers/cli.js';
+import { startServed } from './served.js';
 import { parseMetrics, sampleValue } from './prometheus.js';
 
 let dir: string;
@@ -16,7 +17,6 @@ let r: Receiver;
 let child: ChildProcess;
 let exit: Promise<CliRun>;
 let base: string;
-let stderr = '';
 
 beforeAll(async () => {
   assertBuilt();
@@ -36,20 +36,7 @@ webhooks:
       secret: store-scope-secret-123
 `,
   );
-  child = startServo(['run', '--http', '127.0.0.1:0'], { config: join(dir, 'servo.yaml') });
-  exit = finished(child, 60_000);
-  child.stderr!.on('data', (c: Buffer) => {
-    stderr += c.toString('utf8');
-  });
-  await waitFor(
-    () => {
-      if (child.exitCode !== null) throw new Error(`servo run exited ${child.exitCode}:\n${stderr}`);
-      return /"msg":"HTTP endpoint listening/.test(stderr);
-    },
-    20_000,
-    'the endpoint to listen',
-  );
-  base = JSON.parse(stderr.split('\n').find((l) => l.includes('HTTP endpoint listening'))!).url as string;
+  ({ child, exit, base } = await startServed(['run', '--http', '127.0.0.1:0'], { config: join(dir, 'servo.yaml') }));
   await r.waitFor(1, { timeoutMs: 20_000 });
 }, 60_000);
 
