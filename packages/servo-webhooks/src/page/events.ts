@@ -13,6 +13,13 @@ export const KEEPALIVE_MS = 15_000;
 /** How long a browser waits before reconnecting a stream that ended. */
 const RETRY_MS = 3_000;
 
+/**
+ * Events a stream may hold for a reader that does not keep up; past it the
+ * stream ends (the browser reconnects, the page lists what it missed), so a
+ * stalled tab never holds a growing queue while deliveries flood in.
+ */
+export const MAX_BEHIND = 2_000;
+
 /** The data of one `attempt` event: the delivery as the list shows it, and the attempt that changed it. */
 export interface AttemptMessage {
   readonly delivery: DeliverySummary;
@@ -27,8 +34,8 @@ export function attemptEvent(summary: DeliverySummary, attempt: AttemptRecord): 
 }
 
 /**
- * The stream: attempts of `history` until one of `signals` aborts or the
- * reader cancels. Without a history yet (the servo is starting) it says so
+ * The stream: attempts of `history` until one of `signals` aborts, the
+ * reader cancels, or falls {@link MAX_BEHIND} events behind. Without a history yet (the servo is starting) it says so
  * and ends, and the browser comes back after {@link RETRY_MS}.
  */
 export function eventStream(history: DeliveryHistory | undefined, signals: readonly AbortSignal[], keepaliveMs = KEEPALIVE_MS): Response {
@@ -53,6 +60,7 @@ export function eventStream(history: DeliveryHistory | undefined, signals: reado
       };
       const send = (text: string): void => {
         if (ended) return;
+        if ((controller.desiredSize ?? 0) < -MAX_BEHIND) return end();
         try {
           controller.enqueue(encoder.encode(text));
         } catch {

@@ -11,6 +11,7 @@ import { type Answer, startReceiver, waitFor, type Receiver } from '../../../../
 import { DeliveryEngine } from '../../src/delivery/engine.js';
 import { MemoryHistory } from '../../src/history/memory.js';
 import type { DeliveryHistory } from '../../src/history/types.js';
+import { MAX_BEHIND } from '../../src/page/events.js';
 import { deliveriesPage, pagePath, type PageWebhook } from '../../src/page/index.js';
 
 const XSS = '<script>alert(1)</script>';
@@ -258,6 +259,7 @@ describe('the live feed', () => {
 
   it('ends when the endpoint closes, and when the client goes, letting go of its subscription', async () => {
     let subscribed = 0;
+    const listeners = new Set<Parameters<DeliveryHistory['subscribe']>[0]>();
     const counted: DeliveryHistory = {
       persistent: false,
       record: (e) => history.record(e),
@@ -266,9 +268,11 @@ describe('the live feed', () => {
       close: () => {},
       subscribe(listener) {
         subscribed++;
+        listeners.add(listener);
         const unsubscribe = history.subscribe(listener);
         return () => {
           subscribed--;
+          listeners.delete(listener);
           unsubscribe();
         };
       },
@@ -301,5 +305,14 @@ describe('the live feed', () => {
     const third = await open(endpoint.signal);
     await third.cancel();
     expect(subscribed).toBe(0);
+
+    // A reader that stops reading: past MAX_BEHIND queued events the stream ends and lets go.
+    const stalled = await open(endpoint.signal);
+    expect(subscribed).toBe(1);
+    const [any] = history.list({ limit: 1 });
+    const attempt = history.get(any!.id)!.attemptRecords[0]!;
+    for (let i = 0; i < MAX_BEHIND + 10 && subscribed > 0; i++) for (const l of listeners) l(any!, attempt);
+    expect(subscribed).toBe(0);
+    await drained(stalled);
   });
 });
