@@ -60,7 +60,10 @@ export function eventStream(history: DeliveryHistory | undefined, signals: reado
       };
       const send = (text: string): void => {
         if (ended) return;
-        if ((controller.desiredSize ?? 0) < -MAX_BEHIND) return end();
+        if ((controller.desiredSize ?? 0) < -MAX_BEHIND) {
+          end();
+          return;
+        }
         try {
           controller.enqueue(encoder.encode(text));
         } catch {
