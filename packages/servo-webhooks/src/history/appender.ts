@@ -1,7 +1,6 @@
 /**
- * Bytes appended to one growing buffer: how the histories encode attempts as
- * they are recorded, off the JavaScript heap (nothing of an attempt outlives
- * its delivery there, so the collector has no old objects to trace).
+ * Bytes appended to one growing buffer: how the sqlite history packs a row's
+ * summaries, records and bodies before deflating them.
  * @module
  */
 
@@ -18,11 +17,6 @@ export class Appender {
     const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.length + n));
     this.buf.copy(next, 0, 0, this.length);
     this.buf = next;
-  }
-
-  /** Empties it, keeping its buffer (a chunk that left is reused: no allocation per chunk). */
-  reset(): void {
-    this.length = 0;
   }
 
   /** Appends `text` (UTF-8) and a newline. */
@@ -43,10 +37,5 @@ export class Appender {
   /** What was appended (without the last newline of text). */
   view(text: boolean): Buffer {
     return this.buf.subarray(0, text && this.length > 0 ? this.length - 1 : this.length);
-  }
-
-  /** The lines appended. */
-  lines(): string[] {
-    return this.length === 0 ? [] : this.view(true).toString('utf8').split('\n');
   }
 }

@@ -1,7 +1,7 @@
 /**
- * Reading the history's batches (a row of history/sqlite.ts, a chunk of
- * history/memory.ts): the deliveries they hold, merged across batches (and
- * processes), and one delivery in full.
+ * Writing and reading the rows of the sqlite history (history/sqlite.ts):
+ * the summary line of an attempt; the deliveries the rows hold, merged across
+ * rows (and processes); one delivery in full.
  * @module
  */
 import type { AttemptEntry, AttemptRecord, DeliveryRecord, DeliverySummary, HistoryOutcome } from './types.js';

@@ -102,7 +102,7 @@ export interface HistoryQuery {
   readonly limit?: number;
 }
 
-/** What the engine hands the history after each attempt (references, not copies: the history copies what it keeps). */
+/** What the engine hands the history after each attempt: references to the delivery's own bytes and answer, never changed afterwards. */
 export interface AttemptEntry {
   readonly id: string;
   readonly webhook: string;
